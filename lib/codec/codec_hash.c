@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * codec_hash.c: hash records as TSV or JSON lines. JSON goes through jansson so escaping is
+ * never hand-rolled; jansson's buffer is copied into one from the context's allocator so callers
+ * free everything the same way.
+ */
+#include "wy_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/core_int.h"
+#include "withyou/codec.h"
+
+static const char tsv_header[] = "pdq\tquality\tsha256\tmd5\twidth\theight\tpath\n";
+static const char tsv_header_dih[] = "pdq\tquality\tsha256\tmd5\twidth\theight\tdihedral\tpath\n";
+
+const char *wy_codec_hash_header(unsigned flags)
+{
+    return (flags & WY_CODEC_DIHEDRAL) ? tsv_header_dih : tsv_header;
+}
+
+/* A growing string from the context's allocator. */
+struct strbuf {
+    struct wy_ctx *ctx;
+    char *ptr;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+static void sb_put(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb->failed) {
+        return;
+    }
+    if (sb->len + n + 1 > sb->cap) {
+        size_t cap = sb->cap ? sb->cap : 256;
+        while (cap < sb->len + n + 1) {
+            cap *= 2;
+        }
+        char *p = wy__realloc(sb->ctx, sb->ptr, cap);
+        if (p == NULL) {
+            sb->failed = true;
+            return;
+        }
+        sb->ptr = p;
+        sb->cap = cap;
+    }
+    memcpy(sb->ptr + sb->len, s, n);
+    sb->len += n;
+    sb->ptr[sb->len] = '\0';
+}
+
+static void sb_str(struct strbuf *sb, const char *s)
+{
+    sb_put(sb, s, strlen(s));
+}
+
+static void sb_tsv_path(struct strbuf *sb, const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++) {
+        switch (*p) {
+        case '\t':
+            sb_str(sb, "\\t");
+            break;
+        case '\n':
+            sb_str(sb, "\\n");
+            break;
+        case '\r':
+            sb_str(sb, "\\r");
+            break;
+        case '\\':
+            sb_str(sb, "\\\\");
+            break;
+        default:
+            sb_put(sb, p, 1);
+            break;
+        }
+    }
+}
+
+static void format_tsv(struct strbuf *sb, const struct wy_hash_record *rec, const char *path,
+                       unsigned flags)
+{
+    char hex[WY_PDQ_HEX_CHARS + 1];
+    char sha[2 * WY_SHA256_BYTES + 1];
+    char md5[2 * WY_MD5_BYTES + 1];
+    char nums[64];
+    wy_pdq_to_hex(&rec->pdq, hex);
+    wy_hex_encode(rec->digest.sha256, WY_SHA256_BYTES, sha);
+    wy_hex_encode(rec->digest.md5, WY_MD5_BYTES, md5);
+    sb_str(sb, hex);
+    snprintf(nums, sizeof nums, "\t%d\t", rec->quality);
+    sb_str(sb, nums);
+    sb_str(sb, sha);
+    sb_str(sb, "\t");
+    sb_str(sb, md5);
+    snprintf(nums, sizeof nums, "\t%u\t%u\t", rec->info.width_px, rec->info.height_px);
+    sb_str(sb, nums);
+    if (flags & WY_CODEC_DIHEDRAL) {
+        for (int d = 0; d < WY_DIH_COUNT; d++) {
+            wy_pdq_to_hex(&rec->dihedral[d], hex);
+            sb_str(sb, hex);
+            sb_str(sb, d + 1 < WY_DIH_COUNT ? "," : "\t");
+        }
+    }
+    sb_tsv_path(sb, path);
+    sb_str(sb, "\n");
+}
+
+/* Rejects overlong forms, surrogates and values past U+10FFFF in a well-framed sequence. */
+static bool utf8_scalar_ok(const unsigned char *p, size_t len)
+{
+    uint32_t cp = p[0] & (0x7fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        cp = cp << 6 | (p[k] & 0x3fu);
+    }
+    static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+    return cp >= min_for_len[len] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+}
+
+/* Replaces every byte that is not part of valid UTF-8 with U+FFFD. */
+static char *utf8_lossy(const char *s, bool *was_valid)
+{
+    const size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1); /* lint: allowed, short-lived scratch for jansson */
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t o = 0;
+    *was_valid = true;
+    for (size_t i = 0; i < n;) {
+        const unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++) {
+            ok = ((unsigned char)s[i + k] >> 6) == 2;
+        }
+        if (ok && len > 1) {
+            ok = utf8_scalar_ok((const unsigned char *)s + i, len);
+        }
+        if (!ok) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            *was_valid = false;
+            continue;
+        }
+        memcpy(out + o, s + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static json_t *hex_string(const uint8_t *bytes, size_t n)
+{
+    char hex[2 * 64 + 1];
+    wy_hex_encode(bytes, n, hex);
+    return json_string(hex);
+}
+
+static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record *rec,
+                                  const char *path, unsigned flags)
+{
+    json_t *o = json_object();
+    bool valid = true;
+    char *clean = utf8_lossy(path, &valid);
+    if (o == NULL || clean == NULL) {
+        json_decref(o);
+        free(clean); /* lint: allowed */
+        return WY_ENOMEM;
+    }
+    json_object_set_new(o, "pdq", hex_string(rec->pdq.bytes, WY_PDQ_BYTES));
+    json_object_set_new(o, "quality", json_integer(rec->quality));
+    json_object_set_new(o, "sha256", hex_string(rec->digest.sha256, WY_SHA256_BYTES));
+    json_object_set_new(o, "md5", hex_string(rec->digest.md5, WY_MD5_BYTES));
+    json_object_set_new(o, "width", json_integer(rec->info.width_px));
+    json_object_set_new(o, "height", json_integer(rec->info.height_px));
+    if (flags & WY_CODEC_DIHEDRAL) {
+        json_t *arr = json_array();
+        for (int d = 0; d < WY_DIH_COUNT; d++) {
+            json_array_append_new(arr, hex_string(rec->dihedral[d].bytes, WY_PDQ_BYTES));
+        }
+        json_object_set_new(o, "dihedral", arr);
+    }
+    json_object_set_new(o, "path", json_string(clean));
+    if (!valid) {
+        json_object_set_new(o, "path_hex", hex_string((const uint8_t *)path, strlen(path)));
+    }
+    free(clean); /* lint: allowed */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (text == NULL) {
+        return WY_ENOMEM;
+    }
+    sb_str(sb, text);
+    sb_str(sb, "\n");
+    free(text); /* lint: allowed, jansson's allocator */
+    return WY_OK;
+}
+
+enum wy_status wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_record *rec,
+                                  const char *path, enum wy_codec_format format, unsigned flags,
+                                  char **out, size_t *out_len)
+{
+    struct strbuf sb = {.ctx = ctx};
+    enum wy_status st = WY_OK;
+    if (format == WY_CODEC_TSV) {
+        format_tsv(&sb, rec, path, flags);
+    } else if (format == WY_CODEC_JSON) {
+        st = format_json(&sb, rec, path, flags);
+    } else {
+        return WY_EINVAL;
+    }
+    if (st == WY_OK && sb.failed) {
+        st = WY_ENOMEM;
+    }
+    if (st != WY_OK) {
+        wy__free(ctx, sb.ptr);
+        return st;
+    }
+    *out = sb.ptr;
+    if (out_len != NULL) {
+        *out_len = sb.len;
+    }
+    return WY_OK;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * file.c: bounded whole-file reads and the monotonic clock. A file is sized with fstat before
+ * anything is allocated, so an over-limit file costs one system call.
+ */
+#include "wy_setup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_int.h"
+#include "withyou/decode.h"
+
+static enum wy_status status_from_errno(int err, struct wy_diag *diag)
+{
+    wy__diag_set(diag, -1, err, "%s", strerror(err));
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+        return WY_ENOENT;
+    case EISDIR:
+        return WY_EISDIR;
+    case ENOMEM:
+        return WY_ENOMEM;
+    default:
+        return WY_EIO;
+    }
+}
+
+static enum wy_status read_all(int fd, uint8_t *buf, size_t len, struct wy_diag *diag)
+{
+    size_t done = 0;
+    while (done < len) {
+        const ssize_t n = read(fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return status_from_errno(errno, diag);
+        }
+        if (n == 0) {
+            /* The file shrank after fstat: report rather than hash a prefix. */
+            return wy__fail(diag, WY_EIO, "file changed while being read");
+        }
+        done += (size_t)n;
+    }
+    return WY_OK;
+}
+
+enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes,
+                            struct wy_bytes *out, struct wy_diag *diag)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return status_from_errno(errno, diag);
+    }
+    enum wy_status st = WY_OK;
+    uint8_t *buf = NULL;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        st = status_from_errno(errno, diag);
+        goto out;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        st = wy__fail(diag, WY_EISDIR, "is a directory");
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        st = wy__fail(diag, WY_EIO, "not a regular file");
+        goto out;
+    }
+    if ((uint64_t)sb.st_size > max_bytes) {
+        st = wy__fail(diag, WY_ETOOBIG, "file is %lld bytes, limit %llu", (long long)sb.st_size,
+                      (unsigned long long)max_bytes);
+        goto out;
+    }
+    const size_t len = (size_t)sb.st_size;
+    buf = wy__alloc(ctx, len);
+    if (buf == NULL) {
+        st = WY_ENOMEM;
+        goto out;
+    }
+    st = read_all(fd, buf, len, diag);
+    if (st != WY_OK) {
+        wy__free(ctx, buf);
+        goto out;
+    }
+    out->ptr = buf;
+    out->len = len;
+out:
+    close(fd);
+    return st;
+}
+
+uint64_t wy__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pdq.c: the public PDQ API: workspace, luminance, the reference's 512 px squash, and the chain
+ * blur -> decimate -> quality -> DCT -> bits. Kernels come from the table chosen at workspace
+ * creation, so the hot path neither allocates nor branches on the CPU.
+ */
+#include "wy_setup.h"
+
+#include <string.h>
+
+#include "core/core_int.h"
+#include "pdq/pdq_int.h"
+
+struct wy_pdq_ws {
+    struct wy_ctx *ctx;
+    const struct wy__pdq_impl *impl;
+    float *plane;         /* luma, then blurred in place; capacity `plane_cap` floats */
+    float *scratch;       /* the box filter's other buffer, same capacity */
+    size_t plane_cap;
+    float *a64;           /* 64x64 decimated plane */
+    float *t16x64;        /* DCT scratch */
+    float *b16;           /* 16x16 DCT block */
+    float *aux16;         /* a dihedral variant of b16 */
+};
+
+/* Reference luminance weights, rounded to float as the reference's float constants are. */
+static const float luma_r = 0.299f;
+static const float luma_g = 0.587f;
+static const float luma_b = 0.114f;
+
+static const char *const dih_names[WY_DIH_COUNT] = {
+    "original", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1",
+};
+
+const char *wy_dihedral_name(enum wy_dihedral d)
+{
+    return (unsigned)d < WY_DIH_COUNT ? dih_names[d] : "unknown";
+}
+
+static float *alloc_floats(struct wy_ctx *ctx, size_t n)
+{
+    size_t bytes;
+    if (wy__mul_overflow(n, sizeof(float), &bytes)) {
+        return NULL;
+    }
+    return wy__alloc(ctx, bytes);
+}
+
+static enum wy_status ws_reserve(struct wy_pdq_ws *ws, size_t floats)
+{
+    if (floats <= ws->plane_cap) {
+        return WY_OK;
+    }
+    float *plane = alloc_floats(ws->ctx, floats);
+    float *scratch = alloc_floats(ws->ctx, floats);
+    if (plane == NULL || scratch == NULL) {
+        wy__free(ws->ctx, plane);
+        wy__free(ws->ctx, scratch);
+        return WY_ENOMEM;
+    }
+    wy__free(ws->ctx, ws->plane);
+    wy__free(ws->ctx, ws->scratch);
+    ws->plane = plane;
+    ws->scratch = scratch;
+    ws->plane_cap = floats;
+    return WY_OK;
+}
+
+enum wy_status wy_pdq_ws_new(struct wy_ctx *ctx, struct wy_pdq_ws **out)
+{
+    struct wy_pdq_ws *ws = wy__calloc(ctx, 1, sizeof *ws);
+    if (ws == NULL) {
+        return WY_ENOMEM;
+    }
+    ws->ctx = ctx;
+    ws->impl = wy__pdq_impl_pick(ctx->cpu);
+    /* One block for the small fixed planes: 64x64 + 16x64 + 2 x 16x16 floats. */
+    const size_t small = 64 * 64 + 16 * 64 + 2 * 16 * 16;
+    float *fixed = alloc_floats(ctx, small);
+    if (fixed == NULL || ws_reserve(ws, (size_t)WY_PDQ_SQUASH_PX * WY_PDQ_SQUASH_PX) != WY_OK) {
+        wy__free(ctx, fixed);
+        wy_pdq_ws_free(ws);
+        return WY_ENOMEM;
+    }
+    ws->a64 = fixed;
+    ws->t16x64 = fixed + 64 * 64;
+    ws->b16 = ws->t16x64 + 16 * 64;
+    ws->aux16 = ws->b16 + 16 * 16;
+    (void)wy__pdq_dct_matrix(); /* build the basis now, not inside a timed hash */
+    *out = ws;
+    return WY_OK;
+}
+
+void wy_pdq_ws_free(struct wy_pdq_ws *ws)
+{
+    if (ws == NULL) {
+        return;
+    }
+    wy__free(ws->ctx, ws->plane);
+    wy__free(ws->ctx, ws->scratch);
+    wy__free(ws->ctx, ws->a64);
+    wy__free(ws->ctx, ws);
+}
+
+const char *wy_pdq_ws_impl(const struct wy_pdq_ws *ws)
+{
+    return ws->impl->name;
+}
+
+/* Blur in place (plane <-> scratch, ending in plane) and decimate to 64x64. */
+static void blur_decimate(struct wy_pdq_ws *ws, float *plane, float *scratch, uint32_t w,
+                          uint32_t h)
+{
+    const uint32_t win_rows = wy__pdq_window(w, WY_PDQ_DOWNSAMPLE_PX);
+    const uint32_t win_cols = wy__pdq_window(h, WY_PDQ_DOWNSAMPLE_PX);
+    for (int pass = 0; pass < WY_PDQ_JAROSZ_PASSES; pass++) {
+        ws->impl->box_rows(plane, scratch, h, w, win_rows);
+        ws->impl->box_cols(scratch, plane, h, w, win_cols);
+    }
+    wy__pdq_decimate(plane, h, w, ws->a64);
+}
+
+static void zero_outputs(struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral, int *quality)
+{
+    memset(hash, 0, sizeof *hash);
+    if (dihedral != NULL) {
+        memset(dihedral, 0, sizeof *dihedral * WY_DIH_COUNT);
+    }
+    *quality = 0;
+}
+
+static void emit_dihedral(struct wy_pdq_ws *ws, struct wy_pdq_hash *dihedral)
+{
+    wy__pdq_bits(ws->b16, &dihedral[0]);
+    for (int d = 1; d < WY_DIH_COUNT; d++) {
+        wy__pdq_dihedral(ws->b16, (enum wy_dihedral)d, ws->aux16);
+        wy__pdq_bits(ws->aux16, &dihedral[d]);
+    }
+}
+
+/*
+ * The hash of a plane already in ws->plane-like storage. `plane` is consumed. The reference's
+ * single-hash path skips the blur for an exactly 64x64 input (a frame already scaled by ffmpeg)
+ * while its dihedral path always blurs; both behaviours are kept so each output matches the
+ * corresponding reference output.
+ */
+static void hash_plane(struct wy_pdq_ws *ws, float *plane, float *scratch, uint32_t w, uint32_t h,
+                       struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral, int *quality)
+{
+    const bool exact64 = (w == WY_PDQ_DOWNSAMPLE_PX && h == WY_PDQ_DOWNSAMPLE_PX);
+    if (exact64 && dihedral != NULL) {
+        /* Keep an unblurred copy for the single hash, then run the dihedral path. */
+        memcpy(ws->a64, plane, sizeof(float) * 64 * 64);
+        ws->impl->dct(ws->a64, ws->t16x64, ws->b16);
+        *quality = wy__pdq_quality(ws->a64);
+        wy__pdq_bits(ws->b16, hash);
+        blur_decimate(ws, plane, scratch, w, h);
+        ws->impl->dct(ws->a64, ws->t16x64, ws->b16);
+        emit_dihedral(ws, dihedral);
+        return;
+    }
+    if (exact64) {
+        memcpy(ws->a64, plane, sizeof(float) * 64 * 64);
+    } else {
+        blur_decimate(ws, plane, scratch, w, h);
+    }
+    *quality = wy__pdq_quality(ws->a64);
+    ws->impl->dct(ws->a64, ws->t16x64, ws->b16);
+    wy__pdq_bits(ws->b16, hash);
+    if (dihedral != NULL) {
+        emit_dihedral(ws, dihedral);
+    }
+}
+
+enum wy_status wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t width_px,
+                                uint32_t height_px, struct wy_pdq_hash *hash,
+                                struct wy_pdq_hash *dihedral, int *quality)
+{
+    if (width_px == 0 || height_px == 0) {
+        return WY_EINVAL;
+    }
+    if (width_px < WY_PDQ_MIN_SIDE_PX || height_px < WY_PDQ_MIN_SIDE_PX) {
+        zero_outputs(hash, dihedral, quality);
+        return WY_OK;
+    }
+    const enum wy_status st = ws_reserve(ws, (size_t)width_px * height_px);
+    if (st != WY_OK) {
+        return st;
+    }
+    hash_plane(ws, luma, ws->scratch, width_px, height_px, hash, dihedral, quality);
+    return WY_OK;
+}
+
+/* Luminance of the pixels at the given source columns of one row. */
+static void luma_row(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols,
+                     uint32_t n, float *out)
+{
+    const unsigned ch = (unsigned)fmt;
+    if (fmt == WY_PIX_GRAY8 || fmt == WY_PIX_GRAYA8) {
+        for (uint32_t x = 0; x < n; x++) {
+            out[x] = (float)row[(size_t)cols[x] * ch];
+        }
+        return;
+    }
+    for (uint32_t x = 0; x < n; x++) {
+        const uint8_t *p = row + (size_t)cols[x] * ch;
+        out[x] = luma_r * (float)p[0] + luma_g * (float)p[1] + luma_b * (float)p[2];
+    }
+}
+
+/* Source index for output index i when resampling src_px to dst_px by nearest neighbour, as
+ * CImg's resize (the reference's) computes it: floor(i * src / dst) in double. */
+static uint32_t nearest_src(uint32_t i, uint32_t src_px, uint32_t dst_px)
+{
+    return (uint32_t)(((double)i * (double)src_px) / (double)dst_px);
+}
+
+enum wy_status wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image *img,
+                                    uint32_t full_width_px, uint32_t full_height_px,
+                                    struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral,
+                                    int *quality)
+{
+    if (img->width_px == 0 || img->height_px == 0 || (unsigned)img->format < 1 ||
+        (unsigned)img->format > 4 || full_width_px < img->width_px ||
+        full_height_px < img->height_px) {
+        return WY_EINVAL;
+    }
+    /* The squash decision follows the full-size image, so a decoder-downscaled copy is resampled
+     * onto the very 512x512 grid the reference samples from the full image. */
+    const bool squash = full_width_px > WY_PDQ_SQUASH_PX || full_height_px > WY_PDQ_SQUASH_PX;
+    const uint32_t w = squash ? WY_PDQ_SQUASH_PX : img->width_px;
+    const uint32_t h = squash ? WY_PDQ_SQUASH_PX : img->height_px;
+    if (w < WY_PDQ_MIN_SIDE_PX || h < WY_PDQ_MIN_SIDE_PX) {
+        zero_outputs(hash, dihedral, quality);
+        return WY_OK;
+    }
+    /* Luminance of a nearest-neighbour sample equals the sample of the luminance, so the squash
+     * and the colour conversion are fused and only w*h pixels are ever converted. */
+    uint32_t cols[WY_PDQ_SQUASH_PX];
+    for (uint32_t x = 0; x < w; x++) {
+        cols[x] = squash ? nearest_src(x, img->width_px, w) : x;
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        const uint32_t sy = squash ? nearest_src(y, img->height_px, h) : y;
+        luma_row(wy_image_row(img, sy), img->format, cols, w, ws->plane + (size_t)y * w);
+    }
+    hash_plane(ws, ws->plane, ws->scratch, w, h, hash, dihedral, quality);
+    return WY_OK;
+}
+
+enum wy_status wy_pdq_hash_image(struct wy_pdq_ws *ws, const struct wy_image *img,
+                                 struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral,
+                                 int *quality)
+{
+    return wy_pdq_hash_image_as(ws, img, img->width_px, img->height_px, hash, dihedral, quality);
+}
+
+int wy_pdq_distance(const struct wy_pdq_hash *a, const struct wy_pdq_hash *b)
+{
+    int d = 0;
+    for (int i = 0; i < WY_PDQ_BYTES; i += 8) {
+        uint64_t x;
+        uint64_t y;
+        memcpy(&x, a->bytes + i, 8);
+        memcpy(&y, b->bytes + i, 8);
+        d += WY_POPCOUNT64(x ^ y);
+    }
+    return d;
+}
+
+void wy_pdq_to_hex(const struct wy_pdq_hash *hash, char hex[WY_PDQ_HEX_CHARS + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < WY_PDQ_BYTES; i++) {
+        hex[2 * i] = digits[hash->bytes[i] >> 4];
+        hex[2 * i + 1] = digits[hash->bytes[i] & 15];
+    }
+    hex[WY_PDQ_HEX_CHARS] = '\0';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+enum wy_status wy_pdq_from_hex(const char *text, size_t len, struct wy_pdq_hash *out)
+{
+    if (len != WY_PDQ_HEX_CHARS) {
+        return WY_EPARSE;
+    }
+    struct wy_pdq_hash h;
+    for (int i = 0; i < WY_PDQ_BYTES; i++) {
+        const int hi = hex_value(text[2 * i]);
+        const int lo = hex_value(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return WY_EPARSE;
+        }
+        h.bytes[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *out = h;
+    return WY_OK;
+}
+
+bool wy_pdq_bit(const struct wy_pdq_hash *hash, unsigned k)
+{
+    return k < 256 && ((hash->bytes[31 - k / 8] >> (k % 8)) & 1u);
+}

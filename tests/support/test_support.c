@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_support.c: the checking allocator and file helpers of the unit tests.
+ */
+#include "wy_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "test_support.h"
+
+/* Each block carries its size in a header so realloc can be checked too. */
+static void *check_alloc(void *opaque, size_t size)
+{
+    struct tsup_alloc *a = opaque;
+    a->total_allocs++;
+    if (a->fail_at > 0 && (long)a->total_allocs == a->fail_at) {
+        return NULL;
+    }
+    void *p = malloc(size);
+    if (p != NULL) {
+        a->live_blocks++;
+    }
+    return p;
+}
+
+static void *check_realloc(void *opaque, void *ptr, size_t size)
+{
+    struct tsup_alloc *a = opaque;
+    if (ptr == NULL) {
+        return check_alloc(opaque, size);
+    }
+    a->total_allocs++;
+    if (a->fail_at > 0 && (long)a->total_allocs == a->fail_at) {
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+static void check_free(void *opaque, void *ptr)
+{
+    struct tsup_alloc *a = opaque;
+    if (ptr != NULL) {
+        assert_true(a->live_blocks > 0);
+        a->live_blocks--;
+        free(ptr);
+    }
+}
+
+struct wy_ctx *tsup_ctx_new(struct tsup_alloc *a)
+{
+    memset(a, 0, sizeof *a);
+    const struct wy_allocator alloc = {check_alloc, check_realloc, check_free, a};
+    struct wy_ctx *ctx = NULL;
+    assert_int_equal(wy_ctx_new(&alloc, &ctx), WY_OK);
+    return ctx;
+}
+
+void tsup_ctx_free_checked(struct wy_ctx *ctx, struct tsup_alloc *a)
+{
+    wy_ctx_free(ctx);
+    assert_int_equal(a->live_blocks, 0);
+}
+
+struct ctx_state {
+    struct tsup_alloc alloc;
+    struct wy_ctx *ctx;
+};
+
+int tsup_setup_ctx(void **state)
+{
+    struct ctx_state *s = calloc(1, sizeof *s);
+    s->ctx = tsup_ctx_new(&s->alloc);
+    *state = s;
+    return 0;
+}
+
+int tsup_teardown_ctx(void **state)
+{
+    struct ctx_state *s = *state;
+    tsup_ctx_free_checked(s->ctx, &s->alloc);
+    free(s);
+    return 0;
+}
+
+struct wy_ctx *tsup_state_ctx(void **state)
+{
+    return ((struct ctx_state *)*state)->ctx;
+}
+
+const char *tsup_shared(const char *relative)
+{
+    static char path[4096];
+    struct stat sb;
+    if (stat(WY_SHARED_DIR, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fail_msg("shared data folder %s is missing: these tests need ../shared", WY_SHARED_DIR);
+    }
+    snprintf(path, sizeof path, "%s/%s", WY_SHARED_DIR, relative);
+    return path;
+}
+
+uint8_t *tsup_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s", path);
+    }
+    fseek(f, 0, SEEK_END);
+    const long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+void tsup_oom_sweep(enum wy_status (*fn)(struct wy_ctx *ctx, void *user), void *user)
+{
+    for (long k = 1;; k++) {
+        struct tsup_alloc a;
+        struct wy_ctx *ctx = tsup_ctx_new(&a);
+        a.total_allocs = 0;
+        a.fail_at = k;
+        const enum wy_status st = fn(ctx, user);
+        const size_t made = a.total_allocs;
+        if (st != WY_OK && st != WY_ENOMEM) {
+            fail_msg("allocation %ld failing gave %s, expected OK or ENOMEM", k,
+                     wy_status_name(st));
+        }
+        a.fail_at = 0;
+        tsup_ctx_free_checked(ctx, &a);
+        if ((long)made < k) {
+            assert_int_equal(st, WY_OK);
+            return; /* this run never reached allocation k: every path has been walked */
+        }
+    }
+}
+
+uint64_t tsup_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
