@@ -26,8 +26,10 @@ struct cli_command {
 
 int cmd_hash(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 extern const char cmd_hash_help[];
 extern const char cmd_bench_help[];
+extern const char cmd_compare_help[];
 
 /* Aborting allocation for the program (the library never aborts). */
 void *cli_xmalloc(size_t n);

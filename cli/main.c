@@ -19,6 +19,8 @@ static const char help_help[] =
 
 static const struct cli_command commands[] = {
     {"hash", cmd_hash, "fingerprint images (PDQ, quality, SHA-256, MD5)", cmd_hash_help},
+    {"compare", cmd_compare, "show which pictures are copies of which (no bank needed)",
+     cmd_compare_help},
     {"bench", cmd_bench, "measure fingerprinting speed (withyou bench hash PATH...)",
      cmd_bench_help},
     {"help", cmd_help, "explain a command", help_help},
@@ -42,7 +44,7 @@ static void usage(FILE *out)
     fputs("\n'withyou help COMMAND' explains a command, with an example.\n"
           "\n"
           "example:\n"
-          "  withyou hash --header samples/orig samples/alt\n",
+          "  withyou compare samples/orig samples/alt samples/distractors\n",
           out);
 }
 

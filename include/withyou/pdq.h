@@ -112,6 +112,16 @@ wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t width_px, uint32_t 
 WY_API WY_NONNULL(1, 2) int wy_pdq_distance(const struct wy_pdq_hash *a,
                                             const struct wy_pdq_hash *b);
 
+/**
+ * Smallest distance from `query` to any of the 8 dihedral hashes of a registered image, i.e. how
+ * close `query` is to the image or to any rotation or mirror of it.
+ * @param which  optional, receives the variant that is closest (the first of equals).
+ * @return 0..256.
+ */
+WY_API WY_NONNULL(1, 2) int wy_pdq_distance_dihedral(const struct wy_pdq_hash *query,
+                                                     const struct wy_pdq_hash dihedral[WY_DIH_COUNT],
+                                                     enum wy_dihedral *which);
+
 /** Writes 64 lower-case hex digits and a NUL into `hex` (65 bytes). */
 WY_API WY_NONNULL(1, 2) void wy_pdq_to_hex(const struct wy_pdq_hash *hash,
                                            char hex[WY_PDQ_HEX_CHARS + 1]);

@@ -268,6 +268,25 @@ int wy_pdq_distance(const struct wy_pdq_hash *a, const struct wy_pdq_hash *b)
     return d;
 }
 
+int wy_pdq_distance_dihedral(const struct wy_pdq_hash *query,
+                             const struct wy_pdq_hash dihedral[WY_DIH_COUNT],
+                             enum wy_dihedral *which)
+{
+    int best = 257;
+    int best_d = 0;
+    for (int d = 0; d < WY_DIH_COUNT; d++) {
+        const int x = wy_pdq_distance(query, &dihedral[d]);
+        if (x < best) {
+            best = x;
+            best_d = d;
+        }
+    }
+    if (which != NULL) {
+        *which = (enum wy_dihedral)best_d;
+    }
+    return best;
+}
+
 void wy_pdq_to_hex(const struct wy_pdq_hash *hash, char hex[WY_PDQ_HEX_CHARS + 1])
 {
     static const char digits[] = "0123456789abcdef";

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# run_cli_test.sh SCRIPT WITHYOU SHARED_DIR SOURCE_DIR
+# run_cli_test.sh SCRIPT WITHYOU SHARED_DIR SOURCE_DIR MKBAD
 # Runs one end-to-end test script in a fresh temporary directory with these variables set:
 #   WITHYOU  the binary under test     SHARED  ../shared      SRC  the source tree
+#   MKBAD    writes hostile image files (tests/support/mkbad.c)
 # and the helpers below. The script fails the test by exiting non-zero.
 set -euo pipefail
 script=$1
-export WITHYOU=$2 SHARED=$3 SRC=$4
+export WITHYOU=$2 SHARED=$3 SRC=$4 MKBAD=$5
 if [ ! -d "$SHARED" ]; then
   echo "FAIL: shared data folder $SHARED is missing" >&2
   exit 1

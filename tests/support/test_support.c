@@ -149,3 +149,81 @@ uint64_t tsup_rand(uint64_t *state)
     *state = x;
     return x * 0x2545F4914F6CDD1Dull;
 }
+
+static struct tsup_corpus_row *find_row(struct tsup_corpus_row *rows, size_t n, const char *path)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].path, path) == 0) {
+            return &rows[i];
+        }
+    }
+    return NULL;
+}
+
+static void load_reference(struct tsup_corpus_row *rows, size_t n)
+{
+    FILE *f = fopen(tsup_shared("corpus/reference-pdq.tsv"), "r");
+    assert_non_null(f);
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        char *fields[4] = {line, NULL, NULL, NULL};
+        for (int k = 1; k < 4; k++) {
+            char *tab = fields[k - 1] ? strchr(fields[k - 1], '\t') : NULL;
+            if (tab != NULL) {
+                *tab = '\0';
+                fields[k] = tab + 1;
+            }
+        }
+        struct tsup_corpus_row *row = find_row(rows, n, fields[0]);
+        if (row == NULL || fields[1] == NULL || fields[2] == NULL) {
+            continue;
+        }
+        assert_int_equal(wy_pdq_from_hex(fields[1], strlen(fields[1]), &row->ref), WY_OK);
+        row->ref_quality = atoi(fields[2]);
+        row->has_ref = true;
+        if (fields[3] != NULL && strlen(fields[3]) == 8 * 64 + 7) {
+            for (int d = 0; d < WY_DIH_COUNT; d++) {
+                assert_int_equal(wy_pdq_from_hex(fields[3] + d * 65, 64, &row->ref_dih[d]), WY_OK);
+            }
+        }
+    }
+    fclose(f);
+}
+
+struct tsup_corpus_row *tsup_corpus_load(size_t *count)
+{
+    FILE *f = fopen(tsup_shared("corpus/MANIFEST.tsv"), "r");
+    assert_non_null(f);
+    struct tsup_corpus_row *rows = calloc(1024, sizeof *rows);
+    size_t n = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f) != NULL && n < 1024) {
+        char path[128];
+        char orig[16];
+        char family[32];
+        if (sscanf(line, "%127[^\t]\t%15[^\t]\t%31[^\t]", path, orig, family) != 3 ||
+            strcmp(path, "file") == 0 || strncmp(path, "video/", 6) == 0) {
+            continue;
+        }
+        snprintf(rows[n].path, sizeof rows[n].path, "%s", path);
+        snprintf(rows[n].original, sizeof rows[n].original, "%s", orig);
+        snprintf(rows[n].family, sizeof rows[n].family, "%s", family);
+        n++;
+    }
+    fclose(f);
+    load_reference(rows, n);
+    *count = n;
+    return rows;
+}
+
+void tsup_corpus_hash(struct wy_hasher *hasher, const char *path, struct wy_hash_record *rec)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "corpus/%s", path);
+    struct wy_diag diag;
+    const enum wy_status st = wy_hasher_hash_file(hasher, tsup_shared(rel), rec, &diag);
+    if (st != WY_OK) {
+        fail_msg("%s: %s (%s)", path, wy_strerror(st), diag.msg);
+    }
+}

@@ -53,3 +53,20 @@ void tsup_oom_sweep(enum wy_status (*fn)(struct wy_ctx *ctx, void *user), void *
 uint64_t tsup_rand(uint64_t *state);
 
 #endif /* WY_TESTS_TEST_SUPPORT_H */
+
+/* One row of ../shared/corpus: MANIFEST.tsv joined with reference-pdq.tsv. */
+struct tsup_corpus_row {
+    char path[128];      /* relative to corpus/ */
+    char original[16];   /* "0001".. or "distractor" (videos are skipped) */
+    char family[32];
+    struct wy_pdq_hash ref;                    /* the reference's hash */
+    int ref_quality;
+    struct wy_pdq_hash ref_dih[WY_DIH_COUNT];   /* originals only */
+    bool has_ref;
+};
+
+/* Loads every image row of the corpus (videos excluded); free() the array. */
+struct tsup_corpus_row *tsup_corpus_load(size_t *count);
+
+/* Hashes corpus/<path> with the given hasher options; fails the test on error. */
+void tsup_corpus_hash(struct wy_hasher *hasher, const char *path, struct wy_hash_record *rec);

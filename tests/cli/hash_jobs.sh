@@ -1,0 +1,15 @@
+# Output is the same, in the same order, whatever the number of workers; '-' reads a path list.
+dir="$SHARED/corpus/alt/jpeg_q30"
+"$WITHYOU" hash --jobs 1 "$dir" > one || fail "jobs 1 failed"
+"$WITHYOU" hash --jobs 2 "$dir" > two || fail "jobs 2 failed"
+"$WITHYOU" hash "$dir" > all || fail "default jobs failed"
+cmp -s one two || fail "--jobs 2 output differs from --jobs 1"
+cmp -s one all || fail "default output differs from --jobs 1"
+[ "$(wc -l < one)" = "$(ls "$dir" | wc -l)" ] || fail "not every file hashed"
+cut -f7 one | sort -c || fail "directory not walked in name order"
+find "$dir" -type f | sort | "$WITHYOU" hash --jobs 2 - > stdin || fail "stdin list failed"
+cmp -s one stdin || fail "stdin list output differs"
+# WY_CPU=scalar gives the same hashes as the best kernels.
+WY_CPU=scalar "$WITHYOU" hash "$dir" > scalar || fail "WY_CPU=scalar failed"
+cmp -s one scalar || fail "scalar kernels give different hashes"
+expect_exit 2 env WY_CPU=mmx "$WITHYOU" hash "$dir"

@@ -1,0 +1,20 @@
+# The program explains itself: usage, per-command help with an example, usage errors exit 2.
+expect_exit 0 "$WITHYOU" --help
+grep -q "^  hash " out || fail "--help lists no hash command"
+grep -q "^  compare " out || fail "--help lists no compare command"
+for cmd in hash compare bench help version; do
+  expect_exit 0 "$WITHYOU" help "$cmd"
+  grep -q "usage: withyou" out || fail "help $cmd has no usage line"
+done
+expect_exit 0 "$WITHYOU" help hash
+grep -q "^example:" out || fail "help hash has no example"
+expect_exit 2 "$WITHYOU"
+expect_exit 2 "$WITHYOU" frobnicate
+grep -q "unknown command 'frobnicate'" err || fail "no message for an unknown command"
+expect_exit 2 "$WITHYOU" help frobnicate
+expect_exit 2 "$WITHYOU" hash
+expect_exit 2 "$WITHYOU" hash --format xml x.jpg
+expect_exit 2 "$WITHYOU" hash --jobs 0 x.jpg
+expect_exit 2 "$WITHYOU" hash --no-such-option x.jpg
+expect_exit 0 "$WITHYOU" --version
+grep -q "^withyou [0-9]" out || fail "--version prints no version"
