@@ -21,6 +21,20 @@ static const char *const format_names[] = {
     [WY_FORMAT_TIFF] = "tiff",       [WY_FORMAT_BMP] = "bmp",   [WY_FORMAT_PNM] = "pnm",
 };
 
+/* Names as they open diagnostic messages ("PNG: ..."), matching the backends' own messages. */
+static const char *const format_labels[] = {
+    [WY_FORMAT_UNKNOWN] = "image", [WY_FORMAT_JPEG] = "JPEG", [WY_FORMAT_PNG] = "PNG",
+    [WY_FORMAT_WEBP] = "WebP",     [WY_FORMAT_GIF] = "GIF",   [WY_FORMAT_HEIF] = "HEIF",
+    [WY_FORMAT_TIFF] = "TIFF",     [WY_FORMAT_BMP] = "BMP",   [WY_FORMAT_PNM] = "PNM",
+};
+
+static const char *format_label(enum wy_format format)
+{
+    return (unsigned)format < sizeof format_labels / sizeof format_labels[0]
+               ? format_labels[format]
+               : "image";
+}
+
 void wy_decode_opts_init(struct wy_decode_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -115,7 +129,7 @@ bool wy_decode_supported(enum wy_format format)
 enum wy_status wy__decode_check_size(struct wy__decode_job *job, uint64_t width_px,
                                      uint64_t height_px)
 {
-    const char *name = wy_format_name(job->info->format);
+    const char *name = format_label(job->info->format);
     if (width_px == 0 || height_px == 0) {
         return wy__fail(job->diag, WY_ECORRUPT, "%s: image has a zero side", name);
     }
@@ -142,7 +156,7 @@ enum wy_status wy__decode_check_frames(struct wy__decode_job *job, uint64_t fram
 {
     if (frames > job->opts->max_frames) {
         return wy__fail(job->diag, WY_ETOOBIG, "%s: more than %u frames",
-                        wy_format_name(job->info->format), job->opts->max_frames);
+                        format_label(job->info->format), job->opts->max_frames);
     }
     return WY_OK;
 }
@@ -297,7 +311,7 @@ static enum wy_status run(struct wy__decode_job *job)
         }
         const enum wy_status st = decoders[i]->decode(job);
         if (st == WY_OK && job->emitted == 0) {
-            return wy__fail(job->diag, WY_ECORRUPT, "%s: no image in file", wy_format_name(fmt));
+            return wy__fail(job->diag, WY_ECORRUPT, "%s: no image in file", format_label(fmt));
         }
         if (st == WY_OK && !job->opts->raw_orientation && job->info->orientation >= 5 &&
             job->info->orientation <= 8) {
@@ -307,8 +321,7 @@ static enum wy_status run(struct wy__decode_job *job)
         }
         return st;
     }
-    return wy__fail(job->diag, WY_EFORMAT, "%s: not supported by this build",
-                    wy_format_name(fmt));
+    return wy__fail(job->diag, WY_EFORMAT, "%s: not supported by this build", format_label(fmt));
 }
 
 enum wy_status wy_decode_memory(struct wy_ctx *ctx, struct wy_bytes data,
