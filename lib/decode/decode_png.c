@@ -36,6 +36,9 @@ struct png_plan {
     bool wide; /* spng delivers 16-bit host-endian samples, narrowed here */
 };
 
+/* The largest side the PNG format allows (2^31 - 1). */
+#define PNG_MAX_SIDE_PX 0x7fffffffu
+
 struct png_state {
     spng_ctx *sp;
     struct spng_ihdr ihdr;
@@ -108,7 +111,9 @@ static enum wy_status read_header(struct wy__decode_job *job, struct png_state *
 {
     int err = spng_set_png_buffer(s->sp, job->data.ptr, job->data.len);
     if (err == 0) {
-        err = spng_set_image_limits(s->sp, WY_IMAGE_MAX_SIDE_PX, WY_IMAGE_MAX_SIDE_PX);
+        /* spng's own limits stay at PNG's maximum: wy__decode_check_size() runs right after
+         * the IHDR is read and names the size in its message, which spng's error would not. */
+        err = spng_set_image_limits(s->sp, PNG_MAX_SIDE_PX, PNG_MAX_SIDE_PX);
     }
     if (err == 0) {
         err = spng_set_chunk_limits(s->sp, PNG_MAX_CHUNK_BYTES, PNG_MAX_CHUNK_CACHE_BYTES);

@@ -331,5 +331,5 @@ enum wy_status wy_pdq_from_hex(const char *text, size_t len, struct wy_pdq_hash 
 
 bool wy_pdq_bit(const struct wy_pdq_hash *hash, unsigned k)
 {
-    return k < 256 && ((hash->bytes[31 - k / 8] >> (k % 8)) & 1u);
+    return k < 256 && (((unsigned)hash->bytes[31 - k / 8] >> (k % 8)) & 1u);
 }
