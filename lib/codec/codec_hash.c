@@ -158,11 +158,20 @@ static char *utf8_lossy(const char *s, bool *was_valid)
     return out;
 }
 
+/* A JSON string holding the hex form of `n` bytes (any length). */
 static json_t *hex_string(const uint8_t *bytes, size_t n)
 {
-    char hex[2 * 64 + 1];
+    char small[2 * 64 + 1];
+    char *hex = n <= 64 ? small : malloc(2 * n + 1); /* lint: allowed, scratch for jansson */
+    if (hex == NULL) {
+        return NULL;
+    }
     wy_hex_encode(bytes, n, hex);
-    return json_string(hex);
+    json_t *s = json_string(hex);
+    if (hex != small) {
+        free(hex); /* lint: allowed */
+    }
+    return s;
 }
 
 static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record *rec,

@@ -38,7 +38,9 @@ static void chunk(uint8_t *out, size_t *len, const char *type, const uint8_t *da
 {
     put32(out + *len, n);
     memcpy(out + *len + 4, type, 4);
-    memcpy(out + *len + 8, data, n);
+    if (n > 0) {
+        memcpy(out + *len + 8, data, n);
+    }
     put32(out + *len + 8 + n, crc32_of(out + *len + 4, n + 4) ^ (bad_crc ? 1u : 0u));
     *len += 12 + n;
 }
@@ -54,7 +56,8 @@ static size_t make_png(uint8_t *out, uint32_t w, uint32_t h, int bad_crc)
     ihdr[9] = 2; /* RGB */
     chunk(out, &len, "IHDR", ihdr, 13, bad_crc);
     /* A zlib stream of one empty stored block: far too little for the claimed size. */
-    static const uint8_t idat[] = {0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01};
+    static const uint8_t idat[] = {0x78, 0x01, 0x01, 0x00, 0x00, 0xff,
+                                   0xff, 0x00, 0x00, 0x00, 0x01};
     chunk(out, &len, "IDAT", idat, sizeof idat, 0);
     chunk(out, &len, "IEND", NULL, 0, 0);
     return len;

@@ -127,6 +127,28 @@ static void test_json_non_utf8_path(void **state)
     wy_free(ctx, line);
 }
 
+/* Regression (found by fuzz_hash_parse): path_hex of a path longer than 64 bytes. */
+static void test_json_long_non_utf8_path(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct wy_hash_record rec;
+    fill_record(&rec);
+    char path[301];
+    memset(path, '\xe9', 300);
+    path[300] = '\0';
+    char *line = NULL;
+    assert_int_equal(wy_codec_hash_line(ctx, &rec, path, WY_CODEC_JSON, 0, &line, NULL), WY_OK);
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    assert_non_null(o);
+    const char *hex = json_string_value(json_object_get(o, "path_hex"));
+    assert_non_null(hex);
+    assert_int_equal(strlen(hex), 600);
+    assert_memory_equal(hex + 596, "e9e9", 4);
+    json_decref(o);
+    wy_free(ctx, line);
+}
+
 static enum wy_status oom_format(struct wy_ctx *ctx, void *user)
 {
     (void)user;
@@ -164,6 +186,8 @@ int main(void)
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_json, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_json_non_utf8_path, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_json_long_non_utf8_path, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_bad_format, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
