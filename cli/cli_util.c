@@ -77,8 +77,8 @@ bool cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max
     errno = 0;
     const unsigned long long v = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        cli_error("%s: expected a number from %llu to %llu, got '%s'", opt,
-                  (unsigned long long)min, (unsigned long long)max, text);
+        cli_error("%s: expected a number from %llu to %llu, got '%s'", opt, (unsigned long long)min,
+                  (unsigned long long)max, text);
         return false;
     }
     *out = v;
@@ -139,7 +139,7 @@ struct pool {
     const struct cli_pool_ops *ops;
     void *user;
     size_t count;
-    size_t next;      /* next index to claim */
+    size_t next; /* next index to claim */
     bool *done;
     pthread_mutex_t lock;
     pthread_cond_t ready;

@@ -92,8 +92,8 @@ static void hash_set(struct compare_run *run, struct compare_set *set, unsigned 
         exit(CLI_EXIT_FAILED);
     }
     run->set = set;
-    static const struct cli_pool_ops ops = {compare_worker_new, compare_worker_free,
-                                            compare_work, compare_emit};
+    static const struct cli_pool_ops ops = {compare_worker_new, compare_worker_free, compare_work,
+                                            compare_emit};
     cli_pool_run(set->paths.count, jobs, &ops, run);
     run->failed += set->paths.errors;
 }
@@ -110,10 +110,9 @@ static void print_matches(const struct compare_set *orig, const struct compare_s
         enum wy_dihedral best_v = WY_DIH_ORIGINAL;
         for (size_t j = 0; j < orig->paths.count; j++) {
             enum wy_dihedral v;
-            const int d = orig->ok[j]
-                              ? wy_pdq_distance_dihedral(&cand->recs[i].pdq, orig->recs[j].dihedral,
-                                                         &v)
-                              : 257;
+            const int d = orig->ok[j] ? wy_pdq_distance_dihedral(&cand->recs[i].pdq,
+                                                                 orig->recs[j].dihedral, &v)
+                                      : 257;
             if (d < best) {
                 best = d;
                 best_j = j;
@@ -141,9 +140,12 @@ static void set_free(struct compare_set *set)
 int cmd_compare(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"threshold", required_argument, NULL, 't'}, {"header", no_argument, NULL, 'H'},
-        {"jobs", required_argument, NULL, 'j'},      {"full-decode", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"threshold", required_argument, NULL, 't'},
+        {"header", no_argument, NULL, 'H'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"full-decode", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct compare_run run;
     memset(&run, 0, sizeof run);

@@ -47,8 +47,8 @@ struct hash_run {
     enum wy_codec_format format;
     unsigned flags;
     struct cli_paths paths;
-    char **lines;        /* per input: formatted output line, or NULL */
-    char **errors;       /* per input: "path: reason" line, or NULL */
+    char **lines;  /* per input: formatted output line, or NULL */
+    char **errors; /* per input: "path: reason" line, or NULL */
     size_t failed;
     struct cli_progress progress;
 };

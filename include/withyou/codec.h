@@ -40,8 +40,8 @@ WY_API const char *wy_codec_hash_header(unsigned flags);
  * @return WY_OK; WY_ENOMEM; WY_EINVAL for an unknown format.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 6) enum wy_status
-wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_record *rec, const char *path,
-                   enum wy_codec_format format, unsigned flags, char **out, size_t *out_len);
+    wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_record *rec, const char *path,
+                       enum wy_codec_format format, unsigned flags, char **out, size_t *out_len);
 
 #ifdef __cplusplus
 }

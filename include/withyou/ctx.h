@@ -66,7 +66,7 @@ typedef void (*wy_log_fn)(void *user, enum wy_log_level level, const char *msg);
  * The CPU level starts at the best the machine supports (see wy_cpu_detect()).
  */
 WY_API WY_NODISCARD WY_NONNULL(2) enum wy_status
-wy_ctx_new(const struct wy_allocator *allocator, struct wy_ctx **out);
+    wy_ctx_new(const struct wy_allocator *allocator, struct wy_ctx **out);
 
 /** Frees a context. NULL is a no-op. Every object created from it must be freed first. */
 WY_API void wy_ctx_free(struct wy_ctx *ctx);
@@ -95,7 +95,7 @@ WY_API const char *wy_cpu_level_name(enum wy_cpu_level level);
  * @return WY_OK and `*out` set; WY_EINVAL for an unknown name (then `*out` is untouched).
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
-wy_cpu_level_parse(const char *name, enum wy_cpu_level *out);
+    wy_cpu_level_parse(const char *name, enum wy_cpu_level *out);
 
 /**
  * Allocates through the context's allocator. For callers that hand buffers to the library (or

@@ -60,26 +60,26 @@ enum wy_jpeg_idct {
 
 /** Decoder limits and choices. Initialise with wy_decode_opts_init(). */
 struct wy_decode_opts {
-    uint64_t max_pixels;        /* per frame, width * height; default 100,000,000 */
-    uint64_t max_file_bytes;    /* default 256 MiB */
-    uint32_t max_frames;        /* frames an animation may have; default 10,000 */
-    uint32_t target_px;         /* 0: full size; else the smallest side wanted (see above) */
-    bool raw_orientation;       /* true: ignore EXIF orientation / HEIF transforms */
-    bool luma_only;             /* caller needs luminance only: a YCbCr JPEG may be decoded
-                                   straight to GRAY8, skipping chroma (fast hashing) */
+    uint64_t max_pixels;     /* per frame, width * height; default 100,000,000 */
+    uint64_t max_file_bytes; /* default 256 MiB */
+    uint32_t max_frames;     /* frames an animation may have; default 10,000 */
+    uint32_t target_px;      /* 0: full size; else the smallest side wanted (see above) */
+    bool raw_orientation;    /* true: ignore EXIF orientation / HEIF transforms */
+    bool luma_only;          /* caller needs luminance only: a YCbCr JPEG may be decoded
+                                straight to GRAY8, skipping chroma (fast hashing) */
     enum wy_jpeg_idct jpeg_idct;
-    uint32_t background_rgb;    /* 0xRRGGBB behind transparent pixels; default white */
+    uint32_t background_rgb; /* 0xRRGGBB behind transparent pixels; default white */
 };
 
 /** What was decoded. Sizes are of the image as stored (before orientation and scaling). */
 struct wy_decode_info {
     enum wy_format format;
-    uint32_t width_px;          /* as displayed: after orientation unless raw_orientation */
+    uint32_t width_px; /* as displayed: after orientation unless raw_orientation */
     uint32_t height_px;
-    uint32_t frame_count;       /* 1 for stills; for animations, frames seen so far */
-    uint8_t orientation;        /* EXIF orientation 1..8 found in the file (1 if none) */
+    uint32_t frame_count; /* 1 for stills; for animations, frames seen so far */
+    uint8_t orientation;  /* EXIF orientation 1..8 found in the file (1 if none) */
     bool has_alpha;
-    bool scaled;                /* the returned image is smaller than width_px x height_px */
+    bool scaled; /* the returned image is smaller than width_px x height_px */
 };
 
 /** Fills `opts` with the defaults documented above. */
@@ -105,8 +105,8 @@ WY_API bool wy_decode_supported(enum wy_format format);
  *         WY_ENOMEM.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
-wy_decode_memory(struct wy_ctx *ctx, struct wy_bytes data, const struct wy_decode_opts *opts,
-                 struct wy_image **out, struct wy_decode_info *info, struct wy_diag *diag);
+    wy_decode_memory(struct wy_ctx *ctx, struct wy_bytes data, const struct wy_decode_opts *opts,
+                     struct wy_image **out, struct wy_decode_info *info, struct wy_diag *diag);
 
 /**
  * Called once per frame of an animation, in display order, with the composited full canvas.
@@ -121,8 +121,8 @@ typedef bool (*wy_frame_fn)(void *user, const struct wy_image *img, uint32_t ind
  * Same statuses as wy_decode_memory(); WY_ETOOBIG if the animation has more frames than allowed.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
-wy_decode_frames(struct wy_ctx *ctx, struct wy_bytes data, const struct wy_decode_opts *opts,
-                 wy_frame_fn fn, void *user, struct wy_decode_info *info, struct wy_diag *diag);
+    wy_decode_frames(struct wy_ctx *ctx, struct wy_bytes data, const struct wy_decode_opts *opts,
+                     wy_frame_fn fn, void *user, struct wy_decode_info *info, struct wy_diag *diag);
 
 /**
  * Reads a whole file into memory, refusing files over `max_bytes`.
@@ -130,8 +130,8 @@ wy_decode_frames(struct wy_ctx *ctx, struct wy_bytes data, const struct wy_decod
  * @return WY_OK; WY_ENOENT; WY_EISDIR; WY_ETOOBIG; WY_EIO (diag holds strerror text).
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
-wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes, struct wy_bytes *out,
-             struct wy_diag *diag);
+    wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes, struct wy_bytes *out,
+                 struct wy_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -30,8 +30,8 @@ struct wy_digest {
  * Computes SHA-256 and MD5 of `data` (which may be empty).
  * @return WY_OK; WY_EINTERNAL if libcrypto fails (it does not on supported systems).
  */
-WY_API WY_NODISCARD WY_NONNULL(2) enum wy_status wy_digest_bytes(struct wy_bytes data,
-                                                                 struct wy_digest *out);
+WY_API WY_NODISCARD WY_NONNULL(2) enum wy_status
+    wy_digest_bytes(struct wy_bytes data, struct wy_digest *out);
 
 /** Writes 2*len lower-case hex digits and a NUL into `hex` (2*len+1 bytes). */
 WY_API WY_NONNULL(1, 3) void wy_hex_encode(const uint8_t *bytes, size_t len, char *hex);

@@ -49,8 +49,8 @@ struct wy_image {
  * @return WY_OK; WY_EINVAL for a zero or over-large side or bad format; WY_ENOMEM.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 5) enum wy_status
-wy_image_new(struct wy_ctx *ctx, uint32_t width_px, uint32_t height_px,
-             enum wy_pixel_format format, struct wy_image **out);
+    wy_image_new(struct wy_ctx *ctx, uint32_t width_px, uint32_t height_px,
+                 enum wy_pixel_format format, struct wy_image **out);
 
 /** Frees an image from wy_image_new() or a decoder. NULL is a no-op. */
 WY_API WY_NONNULL(1) void wy_image_free(struct wy_ctx *ctx, struct wy_image *img);

@@ -67,7 +67,7 @@ struct wy_pdq_ws;
  * @return WY_OK; WY_ENOMEM.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
-wy_pdq_ws_new(struct wy_ctx *ctx, struct wy_pdq_ws **out);
+    wy_pdq_ws_new(struct wy_ctx *ctx, struct wy_pdq_ws **out);
 
 /** Frees a workspace. NULL is a no-op. */
 WY_API void wy_pdq_ws_free(struct wy_pdq_ws *ws);
@@ -83,8 +83,8 @@ WY_API WY_NONNULL(1) const char *wy_pdq_ws_impl(const struct wy_pdq_ws *ws);
  * @return WY_OK; WY_EINVAL for an image with a zero side or a bad format.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 5) enum wy_status
-wy_pdq_hash_image(struct wy_pdq_ws *ws, const struct wy_image *img, struct wy_pdq_hash *hash,
-                  struct wy_pdq_hash *dihedral, int *quality);
+    wy_pdq_hash_image(struct wy_pdq_ws *ws, const struct wy_image *img, struct wy_pdq_hash *hash,
+                      struct wy_pdq_hash *dihedral, int *quality);
 
 /**
  * Hashes a copy of an image that a decoder has already scaled down from
@@ -94,9 +94,9 @@ wy_pdq_hash_image(struct wy_pdq_ws *ws, const struct wy_image *img, struct wy_pd
  * @return WY_OK; WY_EINVAL for a zero side, a bad format, or a full size smaller than the image.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 5, 7) enum wy_status
-wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image *img, uint32_t full_width_px,
-                     uint32_t full_height_px, struct wy_pdq_hash *hash,
-                     struct wy_pdq_hash *dihedral, int *quality);
+    wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image *img, uint32_t full_width_px,
+                         uint32_t full_height_px, struct wy_pdq_hash *hash,
+                         struct wy_pdq_hash *dihedral, int *quality);
 
 /**
  * Hashes a luminance plane (row-major floats, 0..255), as the reference's
@@ -105,8 +105,8 @@ wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image *img, uint32_t 
  * @return WY_OK; WY_EINVAL for a zero side.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 5, 7) enum wy_status
-wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t width_px, uint32_t height_px,
-                 struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral, int *quality);
+    wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t width_px, uint32_t height_px,
+                     struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral, int *quality);
 
 /** Number of differing bits, 0..256. */
 WY_API WY_NONNULL(1, 2) int wy_pdq_distance(const struct wy_pdq_hash *a,
@@ -118,9 +118,10 @@ WY_API WY_NONNULL(1, 2) int wy_pdq_distance(const struct wy_pdq_hash *a,
  * @param which  optional, receives the variant that is closest (the first of equals).
  * @return 0..256.
  */
-WY_API WY_NONNULL(1, 2) int wy_pdq_distance_dihedral(const struct wy_pdq_hash *query,
-                                                     const struct wy_pdq_hash dihedral[WY_DIH_COUNT],
-                                                     enum wy_dihedral *which);
+WY_API WY_NONNULL(1,
+                  2) int wy_pdq_distance_dihedral(const struct wy_pdq_hash *query,
+                                                  const struct wy_pdq_hash dihedral[WY_DIH_COUNT],
+                                                  enum wy_dihedral *which);
 
 /** Writes 64 lower-case hex digits and a NUL into `hex` (65 bytes). */
 WY_API WY_NONNULL(1, 2) void wy_pdq_to_hex(const struct wy_pdq_hash *hash,
@@ -132,7 +133,7 @@ WY_API WY_NONNULL(1, 2) void wy_pdq_to_hex(const struct wy_pdq_hash *hash,
  * @return WY_OK; WY_EPARSE for any other length or a non-hex character (`*out` untouched).
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
-wy_pdq_from_hex(const char *text, size_t len, struct wy_pdq_hash *out);
+    wy_pdq_from_hex(const char *text, size_t len, struct wy_pdq_hash *out);
 
 /** Value of bit k (0..255) in the reference's numbering. */
 WY_API WY_NONNULL(1) bool wy_pdq_bit(const struct wy_pdq_hash *hash, unsigned k);

@@ -36,11 +36,11 @@ struct wy_hash_record {
     struct wy_pdq_hash dihedral[WY_DIH_COUNT]; /* filled when opts.dihedral */
     int quality;
     struct wy_digest digest;
-    struct wy_decode_info info;   /* format, displayed width and height, orientation */
+    struct wy_decode_info info; /* format, displayed width and height, orientation */
     uint64_t file_bytes;
-    uint64_t read_ns;             /* reading the file and computing digests */
+    uint64_t read_ns; /* reading the file and computing digests */
     uint64_t decode_ns;
-    uint64_t hash_ns;             /* PDQ only */
+    uint64_t hash_ns; /* PDQ only */
 };
 
 /**
@@ -61,7 +61,7 @@ WY_API WY_NONNULL(1) void wy_hasher_opts_init(struct wy_hasher_opts *opts);
  * @return WY_OK; WY_ENOMEM.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
-wy_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *opts, struct wy_hasher **out);
+    wy_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *opts, struct wy_hasher **out);
 
 /** Frees a hasher. NULL is a no-op. */
 WY_API void wy_hasher_free(struct wy_hasher *hasher);
@@ -71,15 +71,15 @@ WY_API void wy_hasher_free(struct wy_hasher *hasher);
  * @return WY_OK with `*rec` filled; the statuses of wy_decode_memory() otherwise.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
-wy_hasher_hash_memory(struct wy_hasher *hasher, struct wy_bytes data, struct wy_hash_record *rec,
-                      struct wy_diag *diag);
+    wy_hasher_hash_memory(struct wy_hasher *hasher, struct wy_bytes data,
+                          struct wy_hash_record *rec, struct wy_diag *diag);
 
 /**
  * Fingerprints one file. Statuses of wy_file_read() and wy_hasher_hash_memory().
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
-wy_hasher_hash_file(struct wy_hasher *hasher, const char *path, struct wy_hash_record *rec,
-                    struct wy_diag *diag);
+    wy_hasher_hash_file(struct wy_hasher *hasher, const char *path, struct wy_hash_record *rec,
+                        struct wy_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,8 @@
 extern "C" {
 #endif
 
-/** The library's version string, e.g. "0.1.0" (may differ from the header the caller built against). */
+/** The library's version string, e.g. "0.1.0" (may differ from the header the caller built
+ * against). */
 WY_API const char *wy_version(void);
 
 #ifdef __cplusplus

@@ -51,8 +51,7 @@ void wy_diag_clear(struct wy_diag *diag)
     diag->native = 0;
 }
 
-static void diag_vset(struct wy_diag *diag, int64_t offset, int native, const char *fmt,
-                      va_list ap)
+static void diag_vset(struct wy_diag *diag, int64_t offset, int native, const char *fmt, va_list ap)
 {
     if (diag == NULL) {
         return;

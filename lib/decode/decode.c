@@ -11,8 +11,8 @@
 #include "decode/decode_int.h"
 
 static const struct wy__decoder *const decoders[] = {
-    &wy__decoder_jpeg, &wy__decoder_png, &wy__decoder_webp, &wy__decoder_gif,
-    &wy__decoder_heif, &wy__decoder_tiff, &wy__decoder_bmp, &wy__decoder_pnm,
+    &wy__decoder_jpeg, &wy__decoder_png,  &wy__decoder_webp, &wy__decoder_gif,
+    &wy__decoder_heif, &wy__decoder_tiff, &wy__decoder_bmp,  &wy__decoder_pnm,
 };
 
 static const char *const format_names[] = {
@@ -30,9 +30,8 @@ static const char *const format_labels[] = {
 
 static const char *format_label(enum wy_format format)
 {
-    return (unsigned)format < sizeof format_labels / sizeof format_labels[0]
-               ? format_labels[format]
-               : "image";
+    return (unsigned)format < sizeof format_labels / sizeof format_labels[0] ? format_labels[format]
+                                                                             : "image";
 }
 
 void wy_decode_opts_init(struct wy_decode_opts *opts)
@@ -68,8 +67,8 @@ static bool is_heif(struct wy_bytes d)
     if (!has_prefix(d, 4, "ftyp", 4) || d.len < 16) {
         return false;
     }
-    const uint32_t box = (uint32_t)d.ptr[0] << 24 | (uint32_t)d.ptr[1] << 16 |
-                         (uint32_t)d.ptr[2] << 8 | d.ptr[3];
+    const uint32_t box =
+        (uint32_t)d.ptr[0] << 24 | (uint32_t)d.ptr[1] << 16 | (uint32_t)d.ptr[2] << 8 | d.ptr[3];
     const size_t end = box < 16 || box > d.len ? 16 : box;
     for (size_t at = 8; at + 4 <= end; at += 4) {
         if (at == 12) {
@@ -197,8 +196,8 @@ static void composite_in_place(struct wy_image *img, uint32_t bg_rgb)
  * 2 mirror, 3 rotate 180, 4 flip vertically, 5 transpose, 6 rotate 90 clockwise, 7 transverse,
  * 8 rotate 90 counter-clockwise. For each displayed (x, y) we compute the stored pixel.
  */
-static void stored_coords(uint8_t o, uint32_t x, uint32_t y, uint32_t sw, uint32_t sh,
-                          uint32_t *sx, uint32_t *sy)
+static void stored_coords(uint8_t o, uint32_t x, uint32_t y, uint32_t sw, uint32_t sh, uint32_t *sx,
+                          uint32_t *sy)
 {
     switch (o) {
     case 2:
@@ -362,9 +361,13 @@ enum wy_status wy_decode_frames(struct wy_ctx *ctx, struct wy_bytes data,
     }
     memset(&local, 0, sizeof local);
     wy_diag_clear(diag);
-    struct wy__decode_job job = {
-        .ctx = ctx, .data = data, .opts = opts, .info = &local, .diag = diag, .fn = fn,
-        .user = user};
+    struct wy__decode_job job = {.ctx = ctx,
+                                 .data = data,
+                                 .opts = opts,
+                                 .info = &local,
+                                 .diag = diag,
+                                 .fn = fn,
+                                 .user = user};
     const enum wy_status st = run(&job);
     if (info != NULL) {
         *info = local;

@@ -106,10 +106,9 @@ struct dih_rule {
 };
 
 static const struct dih_rule dih_rules[WY_DIH_COUNT] = {
-    [WY_DIH_ORIGINAL] = {0, 0, 0},    [WY_DIH_ROT90] = {1, 0, 1},
-    [WY_DIH_ROT180] = {0, 1, 1},      [WY_DIH_ROT270] = {1, 1, 0},
-    [WY_DIH_FLIPX] = {0, 1, 0},       [WY_DIH_FLIPY] = {0, 0, 1},
-    [WY_DIH_FLIP_PLUS1] = {1, 0, 0},  [WY_DIH_FLIP_MINUS1] = {1, 1, 1},
+    [WY_DIH_ORIGINAL] = {0, 0, 0},   [WY_DIH_ROT90] = {1, 0, 1},       [WY_DIH_ROT180] = {0, 1, 1},
+    [WY_DIH_ROT270] = {1, 1, 0},     [WY_DIH_FLIPX] = {0, 1, 0},       [WY_DIH_FLIPY] = {0, 0, 1},
+    [WY_DIH_FLIP_PLUS1] = {1, 0, 0}, [WY_DIH_FLIP_MINUS1] = {1, 1, 1},
 };
 
 void wy__pdq_dihedral(const float *b16, enum wy_dihedral d, float *out16)

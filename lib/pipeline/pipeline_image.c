@@ -17,7 +17,7 @@
 struct wy_hasher {
     struct wy_ctx *ctx;
     struct wy_hasher_opts opts;
-    struct wy_decode_opts decode;   /* opts.decode with the fast-mode fields applied */
+    struct wy_decode_opts decode; /* opts.decode with the fast-mode fields applied */
     struct wy_pdq_ws *ws;
 };
 

@@ -66,10 +66,11 @@ static size_t make_png(uint8_t *out, uint32_t w, uint32_t h, int bad_crc)
 static size_t make_gif_bomb(uint8_t *out)
 {
     static const uint8_t gif[] = {
-        'G', 'I', 'F', '8', '9', 'a', 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, /* screen, 2-colour map */
-        0, 0, 0, 255, 255, 255,                                           /* colour map */
-        0x2c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0,                      /* image descriptor */
-        2, 2, 0x4c, 0x01, 0,                                              /* LZW data */
+        'G',  'I', 'F',  '8',  '9', 'a',  0xff, 0xff, 0xff, 0xff,
+        0x80, 0,   0,                                          /* screen, 2-colour map */
+        0,    0,   0,    255,  255, 255,                       /* colour map */
+        0x2c, 0,   0,    0,    0,   0xff, 0xff, 0xff, 0xff, 0, /* image descriptor */
+        2,    2,   0x4c, 0x01, 0,                              /* LZW data */
         0x3b};
     memcpy(out, gif, sizeof gif);
     return sizeof gif;

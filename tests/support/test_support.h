@@ -22,7 +22,7 @@
 struct tsup_alloc {
     size_t live_blocks;
     size_t total_allocs;
-    long fail_at;  /* fail the allocation with this 1-based number; 0: never */
+    long fail_at; /* fail the allocation with this 1-based number; 0: never */
 };
 
 /* A context using the checking allocator `a` (reset by this call). */
@@ -56,12 +56,12 @@ uint64_t tsup_rand(uint64_t *state);
 
 /* One row of ../shared/corpus: MANIFEST.tsv joined with reference-pdq.tsv. */
 struct tsup_corpus_row {
-    char path[128];      /* relative to corpus/ */
-    char original[16];   /* "0001".. or "distractor" (videos are skipped) */
+    char path[128];    /* relative to corpus/ */
+    char original[16]; /* "0001".. or "distractor" (videos are skipped) */
     char family[32];
-    struct wy_pdq_hash ref;                    /* the reference's hash */
+    struct wy_pdq_hash ref; /* the reference's hash */
     int ref_quality;
-    struct wy_pdq_hash ref_dih[WY_DIH_COUNT];   /* originals only */
+    struct wy_pdq_hash ref_dih[WY_DIH_COUNT]; /* originals only */
     bool has_ref;
 };
 

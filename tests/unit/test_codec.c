@@ -155,8 +155,8 @@ static enum wy_status oom_format(struct wy_ctx *ctx, void *user)
     struct wy_hash_record rec;
     fill_record(&rec);
     char *line = NULL;
-    enum wy_status st = wy_codec_hash_line(ctx, &rec, "x.jpg", WY_CODEC_TSV, WY_CODEC_DIHEDRAL,
-                                           &line, NULL);
+    enum wy_status st =
+        wy_codec_hash_line(ctx, &rec, "x.jpg", WY_CODEC_TSV, WY_CODEC_DIHEDRAL, &line, NULL);
     wy_free(ctx, line);
     return st;
 }
@@ -173,8 +173,8 @@ static void test_bad_format(void **state)
     struct wy_hash_record rec;
     fill_record(&rec);
     char *line = NULL;
-    assert_int_equal(
-        wy_codec_hash_line(ctx, &rec, "x", (enum wy_codec_format)9, 0, &line, NULL), WY_EINVAL);
+    assert_int_equal(wy_codec_hash_line(ctx, &rec, "x", (enum wy_codec_format)9, 0, &line, NULL),
+                     WY_EINVAL);
     assert_null(line);
 }
 
@@ -185,8 +185,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tsv_dihedral_and_escapes, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_json, tsup_setup_ctx, tsup_teardown_ctx),
-        cmocka_unit_test_setup_teardown(test_json_non_utf8_path, tsup_setup_ctx,
-                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_json_non_utf8_path, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_json_long_non_utf8_path, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_bad_format, tsup_setup_ctx, tsup_teardown_ctx),

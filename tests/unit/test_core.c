@@ -19,8 +19,8 @@ static void test_status_strings(void **state)
     assert_string_equal(wy_status_name(WY_OK), "OK");
     assert_string_equal(wy_status_name(WY_ENOMEM), "ENOMEM");
     assert_string_equal(wy_strerror(WY_ETOOBIG), "exceeds a configured limit");
-    assert_string_equal(wy_status_name((enum wy_status)-999), "EUNKNOWN");
-    assert_string_equal(wy_strerror((enum wy_status)-999), "unknown status");
+    assert_string_equal(wy_status_name((enum wy_status) - 999), "EUNKNOWN");
+    assert_string_equal(wy_strerror((enum wy_status) - 999), "unknown status");
     /* Numbers are ABI. */
     assert_int_equal(WY_EINVAL, -1);
     assert_int_equal(WY_ECORRUPT, -7);

@@ -16,8 +16,7 @@
 #include "test_support.h"
 
 /* Encodes a w x h JPEG (3 or 1 components) of a smooth pattern; free() the result. */
-static uint8_t *encode_jpeg(uint32_t w, uint32_t h, int components, bool progressive,
-                            size_t *len)
+static uint8_t *encode_jpeg(uint32_t w, uint32_t h, int components, bool progressive, size_t *len)
 {
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr err;
@@ -70,9 +69,15 @@ static void test_sniff(void **state)
         {"GIF87a", 6, WY_FORMAT_GIF},
         {"II*\0", 4, WY_FORMAT_TIFF},
         {"MM\0*", 4, WY_FORMAT_TIFF},
-        {"\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24, WY_FORMAT_HEIF},
-        {"\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf", 28, WY_FORMAT_HEIF},
-        {"\0\0\0\x18" "ftypisom\0\0\0\0isomiso2", 24, WY_FORMAT_UNKNOWN}, /* an MP4 video */
+        {"\0\0\0\x18"
+         "ftypheic\0\0\0\0mif1heic",
+         24, WY_FORMAT_HEIF},
+        {"\0\0\0\x1c"
+         "ftypavif\0\0\0\0avifmif1miaf",
+         28, WY_FORMAT_HEIF},
+        {"\0\0\0\x18"
+         "ftypisom\0\0\0\0isomiso2",
+         24, WY_FORMAT_UNKNOWN}, /* an MP4 video */
         {"BM\x36\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\1\0\0\0\1\0\0\0", 26, WY_FORMAT_BMP},
         {"P6\n1 1\n255\n", 11, WY_FORMAT_PNM},
         {"P7\n", 3, WY_FORMAT_UNKNOWN},
@@ -99,9 +104,9 @@ static void test_not_an_image(void **state)
                                       NULL, &img, NULL, &d),
                      WY_EFORMAT);
     assert_string_equal(d.msg, "not a recognised image format");
-    assert_int_equal(wy_decode_memory(ctx, (struct wy_bytes){(const uint8_t *)text, 0}, NULL,
-                                      &img, NULL, &d),
-                     WY_EEMPTY);
+    assert_int_equal(
+        wy_decode_memory(ctx, (struct wy_bytes){(const uint8_t *)text, 0}, NULL, &img, NULL, &d),
+        WY_EEMPTY);
     assert_null(img);
 }
 
@@ -162,7 +167,8 @@ static void test_jpeg_scaled(void **state)
         uint32_t target;
         uint32_t w;
         uint32_t h;
-    } cases[] = {{100, 200, 125}, {200, 400, 250}, {384, 800, 500}, {600, 1600, 1000}, {0, 1600, 1000}};
+    } cases[] = {
+        {100, 200, 125}, {200, 400, 250}, {384, 800, 500}, {600, 1600, 1000}, {0, 1600, 1000}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         opts.target_px = cases[i].target;
         struct wy_image *img = NULL;
@@ -195,8 +201,8 @@ static void test_jpeg_truncated(void **state)
     }
     struct wy_image *img = NULL;
     struct wy_diag d;
-    assert_int_equal(
-        wy_decode_memory(ctx, (struct wy_bytes){jpg, len / 2}, NULL, &img, NULL, &d), WY_ECORRUPT);
+    assert_int_equal(wy_decode_memory(ctx, (struct wy_bytes){jpg, len / 2}, NULL, &img, NULL, &d),
+                     WY_ECORRUPT);
     assert_non_null(strstr(d.msg, "truncated"));
     free(jpg);
 }
@@ -245,8 +251,8 @@ static void test_jpeg_limits(void **state)
 }
 
 /* Where the displayed pixel (x, y) of a w x h displayed image sits in the stored image. */
-static void stored_xy(int orientation, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-                      uint32_t *sx, uint32_t *sy)
+static void stored_xy(int orientation, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t *sx,
+                      uint32_t *sy)
 {
     switch (orientation) {
     case 3: /* rotated 180 */
@@ -276,8 +282,8 @@ static void test_exif_orientation(void **state)
     static const int rotn[] = {1, 3, 6, 8};
     for (int i = 0; i < 4; i++) {
         char rel[128];
-        snprintf(rel, sizeof rel, "pdq-reference/pdq/data/reg-test-input/exif-rotn/exif-rotn-%d.jpg",
-                 rotn[i]);
+        snprintf(rel, sizeof rel,
+                 "pdq-reference/pdq/data/reg-test-input/exif-rotn/exif-rotn-%d.jpg", rotn[i]);
         size_t len;
         uint8_t *data = tsup_read_file(tsup_shared(rel), &len);
         struct wy_decode_opts opts;
@@ -328,9 +334,9 @@ static void test_frames_callback(void **state)
     uint8_t *jpg = encode_jpeg(32, 16, 3, false, &len);
     struct wy_decode_info info;
     uint32_t seen = 0;
-    assert_int_equal(wy_decode_frames(ctx, (struct wy_bytes){jpg, len}, NULL, count_frame, &seen,
-                                      &info, NULL),
-                     WY_OK);
+    assert_int_equal(
+        wy_decode_frames(ctx, (struct wy_bytes){jpg, len}, NULL, count_frame, &seen, &info, NULL),
+        WY_OK);
     assert_int_equal(seen, 1);
     assert_int_equal(info.frame_count, 1);
     free(jpg);

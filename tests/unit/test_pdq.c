@@ -25,8 +25,8 @@ static enum wy_status hash_reference_way(struct wy_ctx *ctx, const char *path,
     wy_decode_opts_init(&opts);
     opts.raw_orientation = true;
     struct wy_image *img = NULL;
-    enum wy_status st = wy_decode_memory(ctx, (struct wy_bytes){data, len}, &opts, &img, NULL,
-                                         diag);
+    enum wy_status st =
+        wy_decode_memory(ctx, (struct wy_bytes){data, len}, &opts, &img, NULL, diag);
     free(data);
     if (st != WY_OK) {
         return st;
@@ -139,8 +139,8 @@ static void test_dihedral_files_match_variants(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
     static const char *const files[WY_DIH_COUNT] = {
-        "bridge-1-original.jpg", "bridge-2-rotate-90.jpg", "bridge-3-rotate-180.jpg",
-        "bridge-4-rotate-270.jpg", "bridge-5-flipx.jpg", "bridge-6-flipy.jpg",
+        "bridge-1-original.jpg",    "bridge-2-rotate-90.jpg",   "bridge-3-rotate-180.jpg",
+        "bridge-4-rotate-270.jpg",  "bridge-5-flipx.jpg",       "bridge-6-flipy.jpg",
         "bridge-7-flip-plus-1.jpg", "bridge-8-flip-minus-1.jpg"};
     struct wy_pdq_hash orig;
     struct wy_pdq_hash dih[WY_DIH_COUNT];
@@ -415,16 +415,14 @@ int main(void)
         cmocka_unit_test(test_dihedral_names),
         cmocka_unit_test(test_reference_distances),
         cmocka_unit_test_setup_teardown(test_reference_hashes, tsup_setup_ctx, tsup_teardown_ctx),
-        cmocka_unit_test_setup_teardown(test_reference_dihedral, tsup_setup_ctx,
-                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_reference_dihedral, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_dihedral_files_match_variants, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_tiny_images_hash_to_zero, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_flat_image_has_zero_quality, tsup_setup_ctx,
                                         tsup_teardown_ctx),
-        cmocka_unit_test_setup_teardown(test_luma_matches_image, tsup_setup_ctx,
-                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_luma_matches_image, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_hash_as, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
     };

@@ -82,7 +82,8 @@ static void run_families(struct wy_ctx *ctx, bool full)
         const int o = orig_index[atoi(rows[i].original)];
         struct family *f = family_of(fams, &nfam, rows[i].family);
         f->total++;
-        f->ours += wy_pdq_distance_dihedral(&recs[i].pdq, recs[o].dihedral, NULL) <= WY_PDQ_MATCH_THRESHOLD;
+        f->ours += wy_pdq_distance_dihedral(&recs[i].pdq, recs[o].dihedral, NULL) <=
+                   WY_PDQ_MATCH_THRESHOLD;
         f->reference +=
             wy_pdq_distance_dihedral(&rows[i].ref, rows[o].ref_dih, NULL) <= WY_PDQ_MATCH_THRESHOLD;
     }
@@ -94,8 +95,8 @@ static void run_families(struct wy_ctx *ctx, bool full)
                       fams[i].total, 100.0 * fams[i].ours / fams[i].total, fams[i].reference,
                       fams[i].total, 100.0 * fams[i].reference / fams[i].total);
         if (fams[i].ours < fams[i].reference - 1) {
-            print_error("family %s: %d found, the reference finds %d\n", fams[i].name,
-                        fams[i].ours, fams[i].reference);
+            print_error("family %s: %d found, the reference finds %d\n", fams[i].name, fams[i].ours,
+                        fams[i].reference);
             failures++;
         }
     }
