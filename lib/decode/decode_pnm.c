@@ -29,11 +29,11 @@ struct pnm_reader {
 };
 
 struct pnm_header {
-    char kind;              /* '1'..'6' */
+    char kind; /* '1'..'6' */
     uint32_t width_px;
     uint32_t height_px;
-    uint32_t maxval;        /* 1 for bitmaps */
-    unsigned channels;      /* 1 or 3 */
+    uint32_t maxval;   /* 1 for bitmaps */
+    unsigned channels; /* 1 or 3 */
 };
 
 static bool is_space(uint8_t c)
@@ -175,7 +175,7 @@ static enum wy_status read_raw_bits(struct pnm_reader *r, struct wy_image *img)
         const uint8_t *in = r->ptr + r->pos + (size_t)y * row_bytes;
         uint8_t *row = wy_image_row(img, y);
         for (uint32_t x = 0; x < img->width_px; x++) {
-            const unsigned bit = (in[x / 8u] >> (7u - x % 8u)) & 1u;
+            const unsigned bit = ((unsigned)in[x / 8u] >> (7u - x % 8u)) & 1u;
             row[x] = bit ? 0 : 255;
         }
     }
