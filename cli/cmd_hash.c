@@ -29,6 +29,8 @@ const char cmd_hash_help[] =
     "  --jobs N            worker threads (default: all cores)\n"
     "  --full-decode       decode every pixel (bit-exact with Meta's reference); the default\n"
     "                      decodes JPEG at the smallest sufficient DCT scale, a few bits away\n"
+    "  --fast-size PX      fast decoding keeps each side at least PX (default 384): larger is\n"
+    "                      closer to --full-decode, smaller is faster\n"
     "  --raw-orientation   hash pixels as stored, ignoring EXIF orientation (as the reference)\n"
     "  --jpeg-idct islow|float|ifast\n"
     "                      JPEG inverse DCT (default islow; ImageMagick uses float)\n"
@@ -132,6 +134,7 @@ enum {
     OPT_DIHEDRAL,
     OPT_JOBS,
     OPT_FULL,
+    OPT_FAST_SIZE,
     OPT_RAW,
     OPT_IDCT,
     OPT_MAX_PIXELS,
@@ -145,6 +148,7 @@ static const struct option hash_options[] = {
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"full-decode", no_argument, NULL, OPT_FULL},
+    {"fast-size", required_argument, NULL, OPT_FAST_SIZE},
     {"raw-orientation", no_argument, NULL, OPT_RAW},
     {"jpeg-idct", required_argument, NULL, OPT_IDCT},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
@@ -186,6 +190,14 @@ static int parse_hash_args(int argc, char **argv, struct hash_run *run, bool *he
         case OPT_FULL:
             run->opts.full_decode = true;
             break;
+        case OPT_FAST_SIZE: {
+            uint64_t px;
+            if (!cli_parse_u64("--fast-size", optarg, 16, 65535, &px)) {
+                return CLI_EXIT_USAGE;
+            }
+            run->opts.fast_size_px = (uint32_t)px;
+            break;
+        }
         case OPT_RAW:
             run->opts.decode.raw_orientation = true;
             break;

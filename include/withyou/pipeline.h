@@ -27,6 +27,8 @@ extern "C" {
 struct wy_hasher_opts {
     struct wy_decode_opts decode; /* limits, orientation, background */
     bool full_decode;             /* decode at full size (bit-exact with the reference) */
+    uint32_t fast_size_px;        /* fast mode: smallest side kept by scaled decoding;
+                                     0 means WY_HASHER_FAST_TARGET_PX */
     bool dihedral;                /* also compute the 8 dihedral hashes */
 };
 

@@ -42,7 +42,8 @@ enum wy_status wy_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *op
     }
     h->decode = h->opts.decode;
     if (!h->opts.full_decode) {
-        h->decode.target_px = WY_HASHER_FAST_TARGET_PX;
+        h->decode.target_px =
+            h->opts.fast_size_px > 0 ? h->opts.fast_size_px : WY_HASHER_FAST_TARGET_PX;
         h->decode.luma_only = true;
     }
     const enum wy_status st = wy_pdq_ws_new(ctx, &h->ws);
