@@ -18,3 +18,5 @@ expect_exit 2 "$WITHYOU" hash --jobs 0 x.jpg
 expect_exit 2 "$WITHYOU" hash --no-such-option x.jpg
 expect_exit 0 "$WITHYOU" --version
 grep -q "^withyou [0-9]" out || fail "--version prints no version"
+expect_exit 2 "$WITHYOU" hash --fast-size 8 x.jpg
+grep -q "fast-size: expected a number from 16 to 65535" err || fail "no message for a bad --fast-size"
