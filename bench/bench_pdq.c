@@ -3,9 +3,10 @@
  * bench_pdq.c: time of one PDQ hash, scalar kernels against the best the machine supports.
  *
  * Prints one JSON line per (kernel set, image size) with the nanoseconds per wy_pdq_hash_image
- * call, then one line per kernel (box_rows, box_cols, dct) at the hasher's 512x512 geometry, so
- * the share of the time spent outside the kernels (luminance, decimation, quality, bits) can be
- * read off. Each figure is the fastest of several rounds, which filters out a busy machine.
+ * call, then one line per kernel (luma, luma_squash, box_rows, box_cols, dct) at the hasher's
+ * 512x512 geometry, so the share of the time spent outside the kernels (decimation, quality,
+ * bits) can be read off. Each figure is the fastest of several rounds, which filters out a busy
+ * machine.
  * usage: bench_pdq [rounds]
  */
 #include "wy_setup.h"
@@ -120,9 +121,68 @@ static double bench_kernel(const struct wy__pdq_impl *impl, int which, float *a,
     return best;
 }
 
+typedef void (*bench_luma_fn)(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols,
+                              uint32_t n, float *out);
+
+/* A 512x512 plane of luma from RGB rows `stride` bytes apart, through `cols` (NULL: 0..511). */
+static double bench_luma_plane(bench_luma_fn luma, const uint8_t *pixels, size_t stride,
+                               const uint32_t *cols, float *plane, int rounds)
+{
+    const uint32_t side = WY_PDQ_SQUASH_PX;
+    double best = 0.0;
+    for (int r = 0; r < rounds; r++) {
+        uint64_t n = 0;
+        const uint64_t t0 = wy__now_ns();
+        uint64_t t1 = t0;
+        while (t1 - t0 < ROUND_MIN_NS) {
+            for (uint32_t y = 0; y < side; y++) {
+                luma(pixels + (size_t)y * stride, WY_PIX_RGB8, cols, side,
+                     plane + (size_t)y * side);
+            }
+            n++;
+            t1 = wy__now_ns();
+        }
+        const double ns = (double)(t1 - t0) / (double)n;
+        best = (r == 0 || ns < best) ? ns : best;
+    }
+    return best;
+}
+
+/*
+ * The luminance kernel over a 512x512 RGB plane: "luma" reads 512 consecutive pixels per row
+ * (an image of at most 512 px), "luma_squash" the nearest-neighbour columns of a 1536 px wide
+ * row (a larger image squashed to 512).
+ */
+static void bench_luma(const char *name, bench_luma_fn luma, float *plane, int rounds)
+{
+    enum { SRC_PX = 3 * WY_PDQ_SQUASH_PX };
+    const size_t stride = (size_t)SRC_PX * 3;
+    uint8_t *pixels = malloc(stride * WY_PDQ_SQUASH_PX);
+    if (pixels == NULL) {
+        return;
+    }
+    uint64_t rng = 777;
+    for (size_t i = 0; i < stride * WY_PDQ_SQUASH_PX; i++) {
+        pixels[i] = (uint8_t)bench_xorshift(&rng);
+    }
+    uint32_t cols[WY_PDQ_SQUASH_PX];
+    for (uint32_t x = 0; x < WY_PDQ_SQUASH_PX; x++) {
+        cols[x] = (uint32_t)(((double)x * SRC_PX) / WY_PDQ_SQUASH_PX);
+    }
+    printf("{\"bench\":\"pdq_kernel\",\"impl\":\"%s\",\"kernel\":\"luma\",\"ns_per_call\":%.0f}\n",
+           name, bench_luma_plane(luma, pixels, stride, NULL, plane, rounds));
+    printf("{\"bench\":\"pdq_kernel\",\"impl\":\"%s\",\"kernel\":\"luma_squash\",\"ns_per_call\":"
+           "%.0f}\n",
+           name, bench_luma_plane(luma, pixels, stride, cols, plane, rounds));
+    free(pixels);
+}
+
 static void bench_kernels(const struct wy__pdq_impl *impl, float *a, float *b, int rounds)
 {
     static const char *const names[] = {"box_rows", "box_cols", "dct"};
+    /* The scalar table may leave luma_row to the workspace's default, the scalar kernel. */
+    bench_luma(impl->name, impl->luma_row != NULL ? impl->luma_row : wy__pdq_luma_row_scalar, a,
+               rounds);
     for (int k = 0; k < 3; k++) {
         printf(
             "{\"bench\":\"pdq_kernel\",\"impl\":\"%s\",\"kernel\":\"%s\",\"ns_per_call\":%.0f}\n",
