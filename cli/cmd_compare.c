@@ -46,6 +46,7 @@ struct compare_run {
     struct wy_hasher_opts opts;
     struct compare_set *set;
     size_t failed;
+    struct cli_progress progress;
 };
 
 static void *compare_worker_new(void *user)
@@ -80,6 +81,7 @@ static void compare_emit(size_t i, void *user)
         free(run->set->errors[i]);
         run->failed++;
     }
+    cli_progress_update(&run->progress, i + 1);
 }
 
 static void hash_set(struct compare_run *run, struct compare_set *set, unsigned jobs)
@@ -92,9 +94,11 @@ static void hash_set(struct compare_run *run, struct compare_set *set, unsigned 
         exit(CLI_EXIT_FAILED);
     }
     run->set = set;
+    cli_progress_init(&run->progress, "fingerprinting", set->paths.count);
     static const struct cli_pool_ops ops = {compare_worker_new, compare_worker_free, compare_work,
                                             compare_emit};
     cli_pool_run(set->paths.count, jobs, &ops, run);
+    cli_progress_done(&run->progress);
     run->failed += set->paths.errors;
 }
 
