@@ -180,9 +180,7 @@ static void bench_luma(const char *name, bench_luma_fn luma, float *plane, int r
 static void bench_kernels(const struct wy__pdq_impl *impl, float *a, float *b, int rounds)
 {
     static const char *const names[] = {"box_rows", "box_cols", "dct"};
-    /* The scalar table may leave luma_row to the workspace's default, the scalar kernel. */
-    bench_luma(impl->name, impl->luma_row != NULL ? impl->luma_row : wy__pdq_luma_row_scalar, a,
-               rounds);
+    bench_luma(impl->name, impl->luma_row, a, rounds);
     for (int k = 0; k < 3; k++) {
         printf(
             "{\"bench\":\"pdq_kernel\",\"impl\":\"%s\",\"kernel\":\"%s\",\"ns_per_call\":%.0f}\n",

@@ -207,8 +207,7 @@ static enum wy_status decode_pixels(struct wy__decode_job *job, struct png_state
         /* 8-bit output has exactly the image's packed layout: one call decodes the whole image
          * (interlaced or not) into it, without the per-row calls of progressive decoding. */
         const size_t bytes = s->img->stride_bytes * s->img->height_px;
-        err = spng_decode_image(s->sp, s->img->pixels, bytes, s->plan.spng_fmt,
-                                s->plan.spng_flags);
+        err = spng_decode_image(s->sp, s->img->pixels, bytes, s->plan.spng_fmt, s->plan.spng_flags);
         err = err == 0 ? SPNG_EOI : err;
     } else {
         err = spng_decode_image(s->sp, NULL, 0, s->plan.spng_fmt,

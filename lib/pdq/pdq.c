@@ -14,19 +14,14 @@
 struct wy_pdq_ws {
     struct wy_ctx *ctx;
     const struct wy__pdq_impl *impl;
-    float *plane;         /* luma, then blurred in place; capacity `plane_cap` floats */
-    float *scratch;       /* the box filter's other buffer, same capacity */
+    float *plane;   /* luma, then blurred in place; capacity `plane_cap` floats */
+    float *scratch; /* the box filter's other buffer, same capacity, in plane's block */
     size_t plane_cap;
-    float *a64;           /* 64x64 decimated plane */
-    float *t16x64;        /* DCT scratch */
-    float *b16;           /* 16x16 DCT block */
-    float *aux16;         /* a dihedral variant of b16 */
+    float *a64;    /* 64x64 decimated plane */
+    float *t16x64; /* DCT scratch */
+    float *b16;    /* 16x16 DCT block */
+    float *aux16;  /* a dihedral variant of b16 */
 };
-
-/* Reference luminance weights, rounded to float as the reference's float constants are. */
-static const float luma_r = 0.299f;
-static const float luma_g = 0.587f;
-static const float luma_b = 0.114f;
 
 static const char *const dih_names[WY_DIH_COUNT] = {
     "original", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1",
@@ -46,22 +41,32 @@ static float *alloc_floats(struct wy_ctx *ctx, size_t n)
     return wy__alloc(ctx, bytes);
 }
 
+/*
+ * Gap, in floats, between the end of the plane and the start of the scratch plane. Both live in
+ * one block, so without it they would be exactly `plane_cap` floats apart, a multiple of 4 KiB
+ * for every power-of-two plane: the box filters read one plane while storing to the other at
+ * the same offset, and a load whose address bits 0..11 match a pending store waits for it (4 KiB
+ * aliasing). 64 bytes keeps the 32-byte alignment and moves the planes a cache line apart.
+ */
+enum { SCRATCH_GAP_FLOATS = 16 };
+
 static enum wy_status ws_reserve(struct wy_pdq_ws *ws, size_t floats)
 {
     if (floats <= ws->plane_cap) {
         return WY_OK;
     }
-    float *plane = alloc_floats(ws->ctx, floats);
-    float *scratch = alloc_floats(ws->ctx, floats);
-    if (plane == NULL || scratch == NULL) {
-        wy__free(ws->ctx, plane);
-        wy__free(ws->ctx, scratch);
+    size_t block_floats;
+    if (wy__mul_overflow(floats, 2, &block_floats) ||
+        block_floats > SIZE_MAX - SCRATCH_GAP_FLOATS) {
+        return WY_ENOMEM;
+    }
+    float *block = alloc_floats(ws->ctx, block_floats + SCRATCH_GAP_FLOATS);
+    if (block == NULL) {
         return WY_ENOMEM;
     }
     wy__free(ws->ctx, ws->plane);
-    wy__free(ws->ctx, ws->scratch);
-    ws->plane = plane;
-    ws->scratch = scratch;
+    ws->plane = block;
+    ws->scratch = block + floats + SCRATCH_GAP_FLOATS;
     ws->plane_cap = floats;
     return WY_OK;
 }
@@ -96,8 +101,7 @@ void wy_pdq_ws_free(struct wy_pdq_ws *ws)
     if (ws == NULL) {
         return;
     }
-    wy__free(ws->ctx, ws->plane);
-    wy__free(ws->ctx, ws->scratch);
+    wy__free(ws->ctx, ws->plane); /* the scratch plane lies in the same block */
     wy__free(ws->ctx, ws->a64);
     wy__free(ws->ctx, ws);
 }
@@ -191,20 +195,26 @@ enum wy_status wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t widt
     return WY_OK;
 }
 
-/* Luminance of the pixels at the given source columns of one row. */
-static void luma_row(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols,
-                     uint32_t n, float *out)
+/*
+ * The luminance kernel's specification (see pdq_int.h): the reference's expression, evaluated
+ * left to right in single precision with every product rounded (pdq.c is built without FMA
+ * contraction).
+ */
+void wy__pdq_luma_row_scalar(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols,
+                             uint32_t n, float *out)
 {
-    const unsigned ch = (unsigned)fmt;
+    const size_t ch = (size_t)fmt;
     if (fmt == WY_PIX_GRAY8 || fmt == WY_PIX_GRAYA8) {
         for (uint32_t x = 0; x < n; x++) {
-            out[x] = (float)row[(size_t)cols[x] * ch];
+            const size_t src = cols != NULL ? cols[x] : x;
+            out[x] = (float)row[src * ch];
         }
         return;
     }
     for (uint32_t x = 0; x < n; x++) {
-        const uint8_t *p = row + (size_t)cols[x] * ch;
-        out[x] = luma_r * (float)p[0] + luma_g * (float)p[1] + luma_b * (float)p[2];
+        const uint8_t *p = row + (cols != NULL ? cols[x] : x) * ch;
+        out[x] =
+            WY_PDQ_LUMA_R * (float)p[0] + WY_PDQ_LUMA_G * (float)p[1] + WY_PDQ_LUMA_B * (float)p[2];
     }
 }
 
@@ -235,14 +245,21 @@ enum wy_status wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image 
         return WY_OK;
     }
     /* Luminance of a nearest-neighbour sample equals the sample of the luminance, so the squash
-     * and the colour conversion are fused and only w*h pixels are ever converted. */
+     * and the colour conversion are fused and only w*h pixels are ever converted.
+     * Columns map one to one when the width is kept (nearest_src(x, w, w) == x), and the kernel
+     * is then told so by a NULL table, which lets it load pixels contiguously. */
     uint32_t cols[WY_PDQ_SQUASH_PX];
-    for (uint32_t x = 0; x < w; x++) {
-        cols[x] = squash ? nearest_src(x, img->width_px, w) : x;
+    const uint32_t *col_table = NULL;
+    if (img->width_px != w) {
+        for (uint32_t x = 0; x < w; x++) {
+            cols[x] = nearest_src(x, img->width_px, w);
+        }
+        col_table = cols;
     }
     for (uint32_t y = 0; y < h; y++) {
         const uint32_t sy = squash ? nearest_src(y, img->height_px, h) : y;
-        luma_row(wy_image_row(img, sy), img->format, cols, w, ws->plane + (size_t)y * w);
+        ws->impl->luma_row(wy_image_row(img, sy), img->format, col_table, w,
+                           ws->plane + (size_t)y * w);
     }
     hash_plane(ws, ws->plane, ws->scratch, w, h, hash, dihedral, quality);
     return WY_OK;

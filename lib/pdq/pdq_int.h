@@ -16,20 +16,31 @@
 #include "withyou/pdq.h"
 
 /* PDQ's fixed geometry. */
-#define WY_PDQ_DOWNSAMPLE_PX 64  /* side of the decimated luma plane */
-#define WY_PDQ_DCT_PX 16         /* side of the kept DCT block */
-#define WY_PDQ_SQUASH_PX 512     /* the reference's pre-resize of large images */
-#define WY_PDQ_MIN_SIDE_PX 5     /* smaller images hash to zero, quality 0 */
+#define WY_PDQ_DOWNSAMPLE_PX 64 /* side of the decimated luma plane */
+#define WY_PDQ_DCT_PX 16        /* side of the kept DCT block */
+#define WY_PDQ_SQUASH_PX 512    /* the reference's pre-resize of large images */
+#define WY_PDQ_MIN_SIDE_PX 5    /* smaller images hash to zero, quality 0 */
 #define WY_PDQ_JAROSZ_PASSES 2
+
+/* The reference's luminance weights, as float literals: every luma kernel uses these. */
+#define WY_PDQ_LUMA_R 0.299f
+#define WY_PDQ_LUMA_G 0.587f
+#define WY_PDQ_LUMA_B 0.114f
 
 /*
  * One set of kernels. Each function has the contract of the scalar one below.
+ * - luma_row: n luminance floats of one pixel row, out[x] from pixel cols[x] (cols NULL: pixel
+ *   x, the unsquashed case). RGB(A): (0.299f*R + 0.587f*G) + 0.114f*B, rounded after every
+ *   operation; gray(A): the gray value. Alpha is ignored. Reads only bytes of pixels
+ *   0..max(cols), so `row` may end at the last pixel named; every cols[x] < WY_IMAGE_MAX_SIDE_PX.
  * - box_rows: 1-D box filter of width `window` along each row of a rows x cols plane.
  * - box_cols: the same along each column.
  * - dct: B = D A D^T for A 64x64, with T = D A (16x64) as scratch and B 16x16.
  */
 struct wy__pdq_impl {
     const char *name;
+    void (*luma_row)(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols, uint32_t n,
+                     float *out);
     void (*box_rows)(const float *in, float *out, uint32_t rows, uint32_t cols, uint32_t window);
     void (*box_cols)(const float *in, float *out, uint32_t rows, uint32_t cols, uint32_t window);
     void (*dct)(const float *a64, float *t16x64, float *b16);
@@ -44,6 +55,8 @@ extern const struct wy__pdq_impl wy__pdq_impl_avx2;
 const struct wy__pdq_impl *wy__pdq_impl_pick(enum wy_cpu_level level);
 
 /* Scalar kernels, exported so the SIMD files can fall back on them for ragged edges. */
+void wy__pdq_luma_row_scalar(const uint8_t *row, enum wy_pixel_format fmt, const uint32_t *cols,
+                             uint32_t n, float *out);
 void wy__pdq_box_rows_scalar(const float *in, float *out, uint32_t rows, uint32_t cols,
                              uint32_t window);
 void wy__pdq_box_cols_scalar(const float *in, float *out, uint32_t rows, uint32_t cols,

@@ -7,7 +7,9 @@
  * memcmp, on random planes, on extreme and constant values, for line lengths around every vector
  * multiple (5..520), windows from 1 to the whole line, and unaligned buffers. End to end, a
  * context forced to scalar and one at the best level must give identical hashes, dihedral hashes
- * and quality. On a machine with no SIMD level the kernel tests compare nothing and pass.
+ * and quality. The luminance kernel is compared for every pixel format, every row length up to
+ * 512 and contiguous, random and nearest-neighbour column tables, on rows that end at the end of
+ * their allocation. On a machine with no SIMD level the kernel tests compare nothing and pass.
  */
 #include "wy_setup.h"
 
@@ -268,6 +270,84 @@ static void test_dct(void **state)
     }
 }
 
+/*
+ * One luma_row call against the scalar kernel. The row holds exactly the pixels up to the last
+ * one named (a NULL table names 0..n-1) and ends at the end of its allocation, and the output
+ * is exactly n floats long, so ASan reports any read or write past either; the row starts
+ * `shift` bytes into its block, as rows of an image with an odd stride do.
+ */
+static void check_luma(const struct wy__pdq_impl *impl, enum wy_pixel_format fmt,
+                       const uint32_t *cols, uint32_t n, size_t shift, uint64_t *rng,
+                       const char *what)
+{
+    uint32_t width_px = n;
+    if (cols != NULL) {
+        width_px = 0;
+        for (uint32_t x = 0; x < n; x++) {
+            width_px = cols[x] + 1 > width_px ? cols[x] + 1 : width_px;
+        }
+    }
+    const size_t row_bytes = (size_t)width_px * (size_t)fmt;
+    uint8_t *block = malloc(shift + row_bytes);
+    float *want = malloc(n * sizeof(float));
+    float *got = malloc(n * sizeof(float));
+    assert_non_null(block);
+    assert_non_null(want);
+    assert_non_null(got);
+    uint8_t *row = block + shift;
+    for (size_t i = 0; i < shift + row_bytes; i++) {
+        /* Mostly random bytes, with runs of the extremes 0 and 255. */
+        const uint64_t r = tsup_rand(rng);
+        block[i] = r % 8 == 0 ? 0 : r % 8 == 1 ? 255 : (uint8_t)(r >> 8);
+    }
+    memset(want, 0xa5, n * sizeof(float));
+    memset(got, 0xa5, n * sizeof(float));
+    wy__pdq_luma_row_scalar(row, fmt, cols, n, want);
+    impl->luma_row(row, fmt, cols, n, got);
+    char label[128];
+    snprintf(label, sizeof label, "luma_row %s format %d n %u", what, (int)fmt, n);
+    assert_floats_identical(want, got, n, label);
+    free(block);
+    free(want);
+    free(got);
+}
+
+/*
+ * Every format and length 1..512 with three column tables: none (the contiguous path), random
+ * columns including 0..2 (whose gathered word would start before the row), and the hasher's
+ * nearest-neighbour tables for a wider and a narrower source row.
+ */
+static void test_luma_row(void **state)
+{
+    (void)state;
+    const struct wy__pdq_impl *impls[4];
+    const size_t n_impls = accelerated_impls(impls);
+    uint64_t rng = 0x1e6a5eedull;
+    static uint32_t cols[WY_PDQ_SQUASH_PX];
+    for (size_t i = 0; i < n_impls; i++) {
+        assert_non_null(impls[i]->luma_row);
+        for (int fmt = WY_PIX_GRAY8; fmt <= WY_PIX_RGBA8; fmt++) {
+            const enum wy_pixel_format f = (enum wy_pixel_format)fmt;
+            for (uint32_t n = 1; n <= WY_PDQ_SQUASH_PX; n++) {
+                check_luma(impls[i], f, NULL, n, n % 4, &rng, "contiguous");
+                const uint32_t span = n + (uint32_t)(tsup_rand(&rng) % 1000);
+                for (uint32_t x = 0; x < n; x++) {
+                    cols[x] = (uint32_t)(tsup_rand(&rng) % 8 == 0 ? tsup_rand(&rng) % 3
+                                                                  : tsup_rand(&rng) % span);
+                }
+                check_luma(impls[i], f, cols, n, n % 3, &rng, "random table");
+                const uint32_t srcs[2] = {n * 3 + 1, n / 2 + 1};
+                for (int k = 0; k < 2; k++) {
+                    for (uint32_t x = 0; x < n; x++) {
+                        cols[x] = (uint32_t)(((double)x * (double)srcs[k]) / (double)n);
+                    }
+                    check_luma(impls[i], f, cols, n, 0, &rng, "nearest table");
+                }
+            }
+        }
+    }
+}
+
 /* A random image: smooth gradients plus noise, so blurring leaves structure to hash. */
 static struct wy_image *random_image(struct wy_ctx *ctx, uint32_t w, uint32_t h,
                                      enum wy_pixel_format fmt, uint64_t *rng)
@@ -318,9 +398,9 @@ static void hash_at_level(enum wy_cpu_level level, const struct wy_image *img,
 static void test_hash_end_to_end(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    static const uint32_t sizes[][2] = {{5, 5},     {6, 9},     {17, 40},   {64, 64},
-                                        {63, 65},   {100, 37},  {256, 192}, {333, 127},
-                                        {512, 512}, {513, 200}, {700, 520}, {1030, 66}};
+    static const uint32_t sizes[][2] = {{5, 5},     {6, 9},     {17, 40},   {64, 64},   {63, 65},
+                                        {100, 37},  {256, 192}, {333, 127}, {512, 512}, {513, 200},
+                                        {700, 520}, {1030, 66}, {300, 600}, {512, 900}};
     const enum wy_cpu_level best = wy_cpu_detect();
     const char *best_impl = wy__pdq_impl_pick(best)->name;
     uint64_t rng = 0xe2eull;
@@ -364,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_box_edge_values),
         cmocka_unit_test(test_box_hasher_windows),
         cmocka_unit_test(test_dct),
+        cmocka_unit_test(test_luma_row),
         cmocka_unit_test(test_hash_end_to_end),
     };
     return cmocka_run_group_tests(tests, tsup_setup_ctx, tsup_teardown_ctx);
