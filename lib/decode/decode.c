@@ -323,21 +323,30 @@ static enum wy_status run(struct wy__decode_job *job)
     return wy__fail(job->diag, WY_EFORMAT, "%s: not supported by this build", format_label(fmt));
 }
 
-enum wy_status wy_decode_memory(struct wy_ctx *ctx, struct wy_bytes data,
-                                const struct wy_decode_opts *opts, struct wy_image **out,
-                                struct wy_decode_info *info, struct wy_diag *diag)
+/* Runs a job with the caller's options (or the defaults) and a zeroed info; `fn` NULL keeps the
+ * first frame in job->first. */
+static enum wy_status run_with(struct wy__decode_job *job, const struct wy_decode_opts *opts,
+                               struct wy_decode_info *info)
 {
     struct wy_decode_opts defaults;
-    struct wy_decode_info local;
     if (opts == NULL) {
         wy_decode_opts_init(&defaults);
         opts = &defaults;
     }
-    memset(&local, 0, sizeof local);
-    wy_diag_clear(diag);
-    struct wy__decode_job job = {
-        .ctx = ctx, .data = data, .opts = opts, .info = &local, .diag = diag};
-    const enum wy_status st = run(&job);
+    memset(info, 0, sizeof *info);
+    wy_diag_clear(job->diag);
+    job->opts = opts;
+    job->info = info;
+    return run(job);
+}
+
+enum wy_status wy_decode_memory(struct wy_ctx *ctx, struct wy_bytes data,
+                                const struct wy_decode_opts *opts, struct wy_image **out,
+                                struct wy_decode_info *info, struct wy_diag *diag)
+{
+    struct wy_decode_info local;
+    struct wy__decode_job job = {.ctx = ctx, .data = data, .diag = diag};
+    const enum wy_status st = run_with(&job, opts, &local);
     if (st != WY_OK) {
         wy_image_free(ctx, job.first);
         return st;
@@ -353,22 +362,9 @@ enum wy_status wy_decode_frames(struct wy_ctx *ctx, struct wy_bytes data,
                                 const struct wy_decode_opts *opts, wy_frame_fn fn, void *user,
                                 struct wy_decode_info *info, struct wy_diag *diag)
 {
-    struct wy_decode_opts defaults;
     struct wy_decode_info local;
-    if (opts == NULL) {
-        wy_decode_opts_init(&defaults);
-        opts = &defaults;
-    }
-    memset(&local, 0, sizeof local);
-    wy_diag_clear(diag);
-    struct wy__decode_job job = {.ctx = ctx,
-                                 .data = data,
-                                 .opts = opts,
-                                 .info = &local,
-                                 .diag = diag,
-                                 .fn = fn,
-                                 .user = user};
-    const enum wy_status st = run(&job);
+    struct wy__decode_job job = {.ctx = ctx, .data = data, .diag = diag, .fn = fn, .user = user};
+    const enum wy_status st = run_with(&job, opts, &local);
     if (info != NULL) {
         *info = local;
     }
