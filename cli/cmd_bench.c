@@ -14,7 +14,7 @@
 #include "cli.h"
 
 const char cmd_bench_help[] =
-    "usage: withyou bench hash [--jobs N] [--full-decode] [--repeat R] PATH...\n"
+    "usage: withyou bench hash [--jobs N] [--full-decode] [--fast-size PX] [--repeat R] PATH...\n"
     "\n"
     "Loads the images into memory, then fingerprints each one R times (default 1) and prints\n"
     "one JSON object: files, bytes, seconds (wall), images_per_s, and the time spent in\n"
@@ -76,6 +76,7 @@ static int bench_hash(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"full-decode", no_argument, NULL, 'f'},
         {"repeat", required_argument, NULL, 'r'},
+        {"fast-size", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     struct bench_run run;
@@ -90,6 +91,11 @@ static int bench_hash(int argc, char **argv)
             continue;
         }
         if (c == 'r' && cli_parse_u64("--repeat", optarg, 1, 1000000, &run.repeat)) {
+            continue;
+        }
+        uint64_t px;
+        if (c == 's' && cli_parse_u64("--fast-size", optarg, 16, 65535, &px)) {
+            run.opts.fast_size_px = (uint32_t)px;
             continue;
         }
         if (c == 'f') {
