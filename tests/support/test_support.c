@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_support.c: the checking allocator and file helpers of the unit tests.
+ * test_support.c: the checking allocator, file helpers and decoder checks of the unit tests.
  */
 #include "wy_setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "test_support.h"
@@ -226,4 +227,151 @@ void tsup_corpus_hash(struct wy_hasher *hasher, const char *path, struct wy_hash
     if (st != WY_OK) {
         fail_msg("%s: %s (%s)", path, wy_strerror(st), diag.msg);
     }
+}
+
+/* ---- decoder tests ---- */
+
+const uint8_t tsup_exif_orient6[26] = {
+    'M',  'M',  0, 42, 0, 0, 0, 8,             /* header, IFD at 8 */
+    0,    1,                                   /* one entry */
+    0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, 6, 0, 0, /* 0x0112 SHORT x1 = 6 */
+    0,    0,    0, 0,                          /* no next IFD */
+};
+
+enum wy_status tsup_decode(struct wy_ctx *ctx, const uint8_t *data, size_t len,
+                           const struct wy_decode_opts *opts, struct wy_image **img,
+                           struct wy_decode_info *info, struct wy_diag *diag)
+{
+    return wy_decode_memory(ctx, (struct wy_bytes){data, len}, opts, img, info, diag);
+}
+
+unsigned tsup_over(unsigned c, unsigned a, unsigned bg)
+{
+    return (c * a + bg * (255u - a) + 127u) / 255u;
+}
+
+void tsup__assert_px(const uint8_t *px, unsigned r, unsigned g, unsigned b, const char *file,
+                     int line)
+{
+    _assert_int_equal(px[0], r, file, line);
+    _assert_int_equal(px[1], g, file, line);
+    _assert_int_equal(px[2], b, file, line);
+}
+
+const uint8_t *tsup__rgb_px(const struct wy_image *img, uint32_t x, uint32_t y, const char *file,
+                            int line)
+{
+    _assert_int_equal(img->format, WY_PIX_RGB8, file, line);
+    return wy_image_row(img, y) + (size_t)x * 3;
+}
+
+bool tsup_keep_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
+{
+    struct tsup_frames *f = user;
+    assert_int_equal(index, f->count);
+    assert_int_equal(img->format, WY_PIX_RGB8);
+    if (f->count < TSUP_FRAMES_KEPT) {
+        const size_t row = (size_t)img->width_px * 3;
+        f->rgb[f->count] = malloc(row * img->height_px);
+        for (uint32_t y = 0; y < img->height_px; y++) {
+            memcpy(f->rgb[f->count] + y * row, wy_image_row(img, y), row);
+        }
+        f->pts_ms[f->count] = pts_ms;
+        f->width_px = img->width_px;
+    }
+    f->count++;
+    return f->stop_after == 0 || f->count < f->stop_after;
+}
+
+void tsup_frames_free(struct tsup_frames *f)
+{
+    for (uint32_t i = 0; i < f->count && i < TSUP_FRAMES_KEPT; i++) {
+        free(f->rgb[i]);
+    }
+}
+
+const uint8_t *tsup_frame_px(const struct tsup_frames *f, uint32_t i, uint32_t x, uint32_t y)
+{
+    return f->rgb[i] + ((size_t)y * f->width_px + x) * 3;
+}
+
+static bool drop_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
+{
+    (void)user;
+    (void)img;
+    (void)index;
+    (void)pts_ms;
+    return true;
+}
+
+enum wy_status tsup_decode_once(struct wy_ctx *ctx, void *user)
+{
+    const struct tsup_decode_case *c = user;
+    const struct wy_bytes data = {c->data, c->len};
+    if (c->frames) {
+        return wy_decode_frames(ctx, data, c->opts, drop_frame, NULL, NULL, NULL);
+    }
+    struct wy_image *img = NULL;
+    const enum wy_status st = wy_decode_memory(ctx, data, c->opts, &img, NULL, NULL);
+    wy_image_free(ctx, img);
+    return st;
+}
+
+/* Fails at the caller's line, printing printf-style detail first. */
+WY_PRINTF(3, 4)
+static void fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_error(fmt, ap);
+    va_end(ap);
+    print_error("\n");
+    _fail(file, line);
+}
+
+void tsup__expect_status(struct wy_ctx *ctx, struct wy_bytes data,
+                         const struct wy_decode_opts *opts, bool frames, enum wy_status want,
+                         const char *prefix, const char *file, int line)
+{
+    struct wy_image *img = NULL;
+    struct wy_diag diag = {0};
+    struct tsup_frames f = {0};
+    const enum wy_status st =
+        frames ? wy_decode_frames(ctx, data, opts, tsup_keep_frame, &f, NULL, &diag)
+               : wy_decode_memory(ctx, data, opts, &img, NULL, &diag);
+    tsup_frames_free(&f);
+    const bool matches = want == TSUP_ANY_ERROR ? st != WY_OK : st == want;
+    if (!matches) {
+        wy_image_free(ctx, img);
+        fail_at(file, line, "ERROR: %zu bytes: got %s (%s), expected %s", data.len,
+                wy_status_name(st), diag.msg,
+                want == TSUP_ANY_ERROR ? "an error" : wy_status_name(want));
+    }
+    _assert_true(!(cast_ptr_to_largest_integral_type(img)), "img", file, line);
+    if (prefix != NULL && strncasecmp(diag.msg, prefix, strlen(prefix)) != 0) {
+        fail_at(file, line, "ERROR: %zu bytes: message \"%s\" does not start with \"%s\"", data.len,
+                diag.msg, prefix);
+    }
+}
+
+void tsup__expect_prefixes(struct wy_ctx *ctx, const uint8_t *data, size_t from, size_t to,
+                           enum wy_status want, const char *prefix, const char *file, int line)
+{
+    for (size_t n = from; n < to; n++) {
+        tsup__expect_status(ctx, (struct wy_bytes){data, n}, NULL, false, want, prefix, file, line);
+    }
+}
+
+void tsup__expect_too_big(struct wy_bytes data, const struct wy_decode_opts *opts,
+                          const char *prefix, size_t max_allocs, const char *file, int line)
+{
+    struct tsup_alloc a;
+    struct wy_ctx *ctx = tsup_ctx_new(&a);
+    const size_t before = a.total_allocs;
+    tsup__expect_status(ctx, data, opts, false, WY_ETOOBIG, prefix, file, line);
+    if (a.total_allocs - before > max_allocs) {
+        fail_at(file, line, "ERROR: %zu allocations before refusing, expected at most %zu",
+                a.total_allocs - before, max_allocs);
+    }
+    tsup_ctx_free_checked(ctx, &a);
 }

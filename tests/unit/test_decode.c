@@ -342,33 +342,17 @@ static void test_frames_callback(void **state)
     free(jpg);
 }
 
-struct oom_data {
-    const uint8_t *data;
-    size_t len;
-    bool orient;
-};
-
-static enum wy_status oom_decode(struct wy_ctx *ctx, void *user)
-{
-    const struct oom_data *d = user;
-    struct wy_decode_opts opts;
-    wy_decode_opts_init(&opts);
-    opts.raw_orientation = !d->orient;
-    struct wy_image *img = NULL;
-    const enum wy_status st =
-        wy_decode_memory(ctx, (struct wy_bytes){d->data, d->len}, &opts, &img, NULL, NULL);
-    wy_image_free(ctx, img);
-    return st;
-}
-
 static void test_out_of_memory(void **state)
 {
     (void)state;
     size_t len;
     uint8_t *data = tsup_read_file(
         tsup_shared("pdq-reference/pdq/data/reg-test-input/exif-rotn/exif-rotn-6.jpg"), &len);
-    struct oom_data d = {data, len, true};
-    tsup_oom_sweep(oom_decode, &d);
+    struct wy_decode_opts opts;
+    wy_decode_opts_init(&opts);
+    opts.raw_orientation = false; /* the EXIF orientation is applied (the default) */
+    struct tsup_decode_case c = {data, len, &opts, false};
+    tsup_oom_sweep(tsup_decode_once, &c);
     free(data);
 }
 

@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <gif_lib.h>
 
@@ -137,31 +136,9 @@ static struct gif_frame solid(int x, int y, int w, int h, int idx, int disposal,
                               .fill = idx};
 }
 
-static enum wy_status decode(struct wy_ctx *ctx, const uint8_t *data, size_t len,
-                             const struct wy_decode_opts *opts, struct wy_image **img,
-                             struct wy_decode_info *info, struct wy_diag *diag)
-{
-    return wy_decode_memory(ctx, (struct wy_bytes){data, len}, opts, img, info, diag);
-}
-
-static void assert_px(const uint8_t *px, unsigned r, unsigned g, unsigned b)
-{
-    assert_int_equal(px[0], r);
-    assert_int_equal(px[1], g);
-    assert_int_equal(px[2], b);
-}
-
-static void assert_colour(const uint8_t *px, int idx)
-{
-    const GifColorType c = colour(idx);
-    assert_px(px, c.Red, c.Green, c.Blue);
-}
-
-static const uint8_t *pixel(const struct wy_image *img, uint32_t x, uint32_t y)
-{
-    assert_int_equal(img->format, WY_PIX_RGB8);
-    return wy_image_row(img, y) + (size_t)x * 3;
-}
+/* Asserts that the samples at px are palette entry idx's colour. */
+#define assert_colour(px, idx)                                                                     \
+    tsup_assert_px((px), colour(idx).Red, colour(idx).Green, colour(idx).Blue)
 
 static void test_still(void **state)
 {
@@ -176,7 +153,7 @@ static void test_still(void **state)
     uint8_t *gif = gif_encode(4, 3, &f, 1, &len);
     struct wy_image *img = NULL;
     struct wy_decode_info info;
-    assert_int_equal(decode(ctx, gif, len, NULL, &img, &info, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, gif, len, NULL, &img, &info, NULL), WY_OK);
     assert_int_equal(info.format, WY_FORMAT_GIF);
     assert_int_equal(info.width_px, 4);
     assert_int_equal(info.height_px, 3);
@@ -184,7 +161,7 @@ static void test_still(void **state)
     assert_false(info.has_alpha);
     for (uint32_t y = 0; y < 3; y++) {
         for (uint32_t x = 0; x < 4; x++) {
-            assert_colour(pixel(img, x, y), idx[y * 4 + x]);
+            assert_colour(tsup_rgb_px(img, x, y), idx[y * 4 + x]);
         }
     }
     wy_image_free(ctx, img);
@@ -201,58 +178,19 @@ static void test_transparency(void **state)
     uint8_t *gif = gif_encode(3, 1, &f, 1, &len);
     struct wy_image *img = NULL;
     struct wy_decode_info info;
-    assert_int_equal(decode(ctx, gif, len, NULL, &img, &info, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, gif, len, NULL, &img, &info, NULL), WY_OK);
     assert_true(info.has_alpha);
-    assert_colour(pixel(img, 0, 0), 1);
-    assert_px(pixel(img, 1, 0), 255, 255, 255);
-    assert_colour(pixel(img, 2, 0), 2);
+    assert_colour(tsup_rgb_px(img, 0, 0), 1);
+    tsup_assert_rgb(img, 1, 0, 255, 255, 255);
+    assert_colour(tsup_rgb_px(img, 2, 0), 2);
     wy_image_free(ctx, img);
     struct wy_decode_opts opts;
     wy_decode_opts_init(&opts);
     opts.background_rgb = 0x204060;
-    assert_int_equal(decode(ctx, gif, len, &opts, &img, NULL, NULL), WY_OK);
-    assert_px(pixel(img, 1, 0), 0x20, 0x40, 0x60);
+    assert_int_equal(tsup_decode(ctx, gif, len, &opts, &img, NULL, NULL), WY_OK);
+    tsup_assert_rgb(img, 1, 0, 0x20, 0x40, 0x60);
     wy_image_free(ctx, img);
     free(gif);
-}
-
-/* Frames kept by the callback of wy_decode_frames (copied with malloc: not the checked path). */
-struct frames {
-    uint32_t count;
-    uint32_t stop_after; /* 0: never stop */
-    uint64_t pts_ms[8];
-    uint8_t *rgb[8];
-    uint32_t width_px;
-};
-
-static bool keep_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
-{
-    struct frames *f = user;
-    assert_int_equal(index, f->count);
-    assert_int_equal(img->format, WY_PIX_RGB8);
-    if (f->count < 8) {
-        const size_t row = (size_t)img->width_px * 3;
-        f->rgb[f->count] = malloc(row * img->height_px);
-        for (uint32_t y = 0; y < img->height_px; y++) {
-            memcpy(f->rgb[f->count] + y * row, wy_image_row(img, y), row);
-        }
-        f->pts_ms[f->count] = pts_ms;
-        f->width_px = img->width_px;
-    }
-    f->count++;
-    return f->stop_after == 0 || f->count < f->stop_after;
-}
-
-static void frames_free(struct frames *f)
-{
-    for (uint32_t i = 0; i < f->count && i < 8; i++) {
-        free(f->rgb[i]);
-    }
-}
-
-static const uint8_t *frame_px(const struct frames *f, uint32_t i, uint32_t x, uint32_t y)
-{
-    return f->rgb[i] + ((size_t)y * f->width_px + x) * 3;
 }
 
 /*
@@ -278,11 +216,11 @@ static void test_disposal(void **state)
     struct wy_ctx *ctx = tsup_state_ctx(state);
     size_t len;
     uint8_t *gif = disposal_animation(&len);
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     struct wy_decode_info info;
     struct wy_diag diag;
     const enum wy_status st =
-        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, keep_frame, &f, &info, &diag);
+        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, tsup_keep_frame, &f, &info, &diag);
     if (st != WY_OK) {
         fail_msg("%s: %s", wy_status_name(st), diag.msg);
     }
@@ -297,27 +235,27 @@ static void test_disposal(void **state)
         for (uint32_t x = 0; x < 4; x++) {
             const bool green_sq = x >= 1 && x <= 2 && y >= 1 && y <= 2;
             const bool blue_sq = x >= 2 && y >= 2;
-            assert_colour(frame_px(&f, 0, x, y), 1);
-            assert_colour(frame_px(&f, 1, x, y), green_sq ? 2 : 1);
+            assert_colour(tsup_frame_px(&f, 0, x, y), 1);
+            assert_colour(tsup_frame_px(&f, 1, x, y), green_sq ? 2 : 1);
             /* The green square was cleared to transparent: white on the default background. */
             if (blue_sq) {
-                assert_colour(frame_px(&f, 2, x, y), 3);
+                assert_colour(tsup_frame_px(&f, 2, x, y), 3);
             } else if (green_sq) {
-                assert_px(frame_px(&f, 2, x, y), 255, 255, 255);
+                tsup_assert_px(tsup_frame_px(&f, 2, x, y), 255, 255, 255);
             } else {
-                assert_colour(frame_px(&f, 2, x, y), 1);
+                assert_colour(tsup_frame_px(&f, 2, x, y), 1);
             }
             /* The blue frame was undone: back to frame 2's starting canvas, plus one pixel. */
             if (x == 0 && y == 0) {
-                assert_colour(frame_px(&f, 3, x, y), 6);
+                assert_colour(tsup_frame_px(&f, 3, x, y), 6);
             } else if (green_sq) {
-                assert_px(frame_px(&f, 3, x, y), 255, 255, 255);
+                tsup_assert_px(tsup_frame_px(&f, 3, x, y), 255, 255, 255);
             } else {
-                assert_colour(frame_px(&f, 3, x, y), 1);
+                assert_colour(tsup_frame_px(&f, 3, x, y), 1);
             }
         }
     }
-    frames_free(&f);
+    tsup_frames_free(&f);
     free(gif);
 }
 
@@ -331,14 +269,14 @@ static void test_local_colormap(void **state)
     size_t len;
     uint8_t *gif = gif_encode(2, 1, frames, 2, &len);
     GifFreeMapObject(local);
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, keep_frame, &f, NULL, NULL),
+        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, tsup_keep_frame, &f, NULL, NULL),
         WY_OK);
     assert_int_equal(f.count, 2);
-    assert_colour(frame_px(&f, 1, 0, 0), 3);
-    assert_colour(frame_px(&f, 1, 1, 0), 12);
-    frames_free(&f);
+    assert_colour(tsup_frame_px(&f, 1, 0, 0), 3);
+    assert_colour(tsup_frame_px(&f, 1, 1, 0), 12);
+    tsup_frames_free(&f);
     free(gif);
 }
 
@@ -360,10 +298,10 @@ static void test_interlaced(void **state)
     size_t len;
     uint8_t *gif = gif_encode(3, 11, &f, 1, &len);
     struct wy_image *img = NULL;
-    assert_int_equal(decode(ctx, gif, len, NULL, &img, NULL, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, gif, len, NULL, &img, NULL, NULL), WY_OK);
     for (uint32_t y = 0; y < 11; y++) {
         for (uint32_t x = 0; x < 3; x++) {
-            assert_colour(pixel(img, x, y), (int)y);
+            assert_colour(tsup_rgb_px(img, x, y), (int)y);
         }
     }
     wy_image_free(ctx, img);
@@ -378,43 +316,28 @@ static void test_clip(void **state)
                                         solid(9, 9, 2, 2, 2, DISPOSE_DO_NOT, 0)};
     size_t len;
     uint8_t *gif = gif_encode(4, 4, frames, 2, &len);
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, keep_frame, &f, NULL, NULL),
+        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, tsup_keep_frame, &f, NULL, NULL),
         WY_OK);
     assert_int_equal(f.count, 2);
     for (uint32_t i = 0; i < 2; i++) {
         for (uint32_t y = 0; y < 4; y++) {
             for (uint32_t x = 0; x < 4; x++) {
                 if (x >= 2 && y >= 2) {
-                    assert_colour(frame_px(&f, i, x, y), 3);
+                    assert_colour(tsup_frame_px(&f, i, x, y), 3);
                 } else {
-                    assert_px(frame_px(&f, i, x, y), 255, 255, 255);
+                    tsup_assert_px(tsup_frame_px(&f, i, x, y), 255, 255, 255);
                 }
             }
         }
     }
-    frames_free(&f);
+    tsup_frames_free(&f);
     free(gif);
 }
 
-static void expect_status(struct wy_ctx *ctx, const uint8_t *data, size_t len, bool frames,
-                          enum wy_status want)
-{
-    struct wy_image *img = NULL;
-    struct wy_diag diag;
-    struct frames f = {0};
-    const enum wy_status st = frames ? wy_decode_frames(ctx, (struct wy_bytes){data, len}, NULL,
-                                                        keep_frame, &f, NULL, &diag)
-                                     : decode(ctx, data, len, NULL, &img, NULL, &diag);
-    frames_free(&f);
-    if (st != want) {
-        fail_msg("%zu bytes: got %s (%s), expected %s", len, wy_status_name(st), diag.msg,
-                 wy_status_name(want));
-    }
-    assert_null(img);
-    assert_int_equal(strncasecmp(diag.msg, "GIF: ", 5), 0);
-}
+#define expect_status(ctx, data, len, frames, want)                                                \
+    tsup_expect_status((ctx), ((struct wy_bytes){(data), (len)}), NULL, (frames), (want), "GIF: ")
 
 static void test_frame_larger_than_screen(void **state)
 {
@@ -478,87 +401,48 @@ static void test_frame_limits(void **state)
     struct wy_decode_opts opts;
     wy_decode_opts_init(&opts);
     opts.max_frames = 2;
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     struct wy_diag diag;
     assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, &opts, keep_frame, &f, NULL, &diag),
+        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, &opts, tsup_keep_frame, &f, NULL, &diag),
         WY_ETOOBIG);
     assert_int_equal(f.count, 2); /* the third descriptor was refused before decoding it */
-    frames_free(&f);
-    struct frames g = {.stop_after = 1};
+    tsup_frames_free(&f);
+    struct tsup_frames g = {.stop_after = 1};
     assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, keep_frame, &g, NULL, NULL),
+        wy_decode_frames(ctx, (struct wy_bytes){gif, len}, NULL, tsup_keep_frame, &g, NULL, NULL),
         WY_OK);
     assert_int_equal(g.count, 1);
-    frames_free(&g);
+    tsup_frames_free(&g);
     free(gif);
-}
-
-static void expect_too_big(const uint8_t *data, size_t len, uint64_t max_pixels)
-{
-    struct tsup_alloc a;
-    struct wy_ctx *ctx = tsup_ctx_new(&a);
-    const size_t before = a.total_allocs;
-    struct wy_decode_opts opts;
-    wy_decode_opts_init(&opts);
-    opts.max_pixels = max_pixels;
-    struct wy_image *img = NULL;
-    struct wy_diag diag;
-    assert_int_equal(decode(ctx, data, len, &opts, &img, NULL, &diag), WY_ETOOBIG);
-    assert_int_equal(a.total_allocs, before); /* refused from the header alone */
-    tsup_ctx_free_checked(ctx, &a);
 }
 
 static void test_too_big(void **state)
 {
     (void)state;
     const struct gif_frame f = solid(0, 0, 2, 2, 1, -1, 0);
+    struct wy_decode_opts opts;
+    wy_decode_opts_init(&opts);
     size_t len;
     uint8_t *gif = gif_encode(65535, 65535, &f, 1, &len); /* 4.3 Gpx screen */
-    expect_too_big(gif, len, 100u * 1000u * 1000u);
+    opts.max_pixels = 100u * 1000u * 1000u;
+    tsup_expect_too_big(((struct wy_bytes){gif, len}), &opts, NULL, 0);
     free(gif);
     gif = gif_encode(100, 100, &f, 1, &len);
-    expect_too_big(gif, len, 5000);
+    opts.max_pixels = 5000;
+    tsup_expect_too_big(((struct wy_bytes){gif, len}), &opts, NULL, 0);
     free(gif);
-}
-
-struct oom_case {
-    const uint8_t *gif;
-    size_t len;
-    bool frames;
-};
-
-static bool drop_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
-{
-    (void)user;
-    (void)img;
-    (void)index;
-    (void)pts_ms;
-    return true;
-}
-
-static enum wy_status decode_once(struct wy_ctx *ctx, void *user)
-{
-    const struct oom_case *c = user;
-    const struct wy_bytes data = {c->gif, c->len};
-    if (c->frames) {
-        return wy_decode_frames(ctx, data, NULL, drop_frame, NULL, NULL, NULL);
-    }
-    struct wy_image *img = NULL;
-    const enum wy_status st = wy_decode_memory(ctx, data, NULL, &img, NULL, NULL);
-    wy_image_free(ctx, img);
-    return st;
 }
 
 static void test_oom(void **state)
 {
     (void)state;
-    struct oom_case c = {NULL, 0, true};
+    struct tsup_decode_case c = {NULL, 0, NULL, true};
     uint8_t *gif = disposal_animation(&c.len);
-    c.gif = gif;
-    tsup_oom_sweep(decode_once, &c);
+    c.data = gif;
+    tsup_oom_sweep(tsup_decode_once, &c);
     c.frames = false;
-    tsup_oom_sweep(decode_once, &c);
+    tsup_oom_sweep(tsup_decode_once, &c);
     free(gif);
 }
 

@@ -16,14 +16,6 @@
 
 #include "test_support.h"
 
-/* An EXIF block (big-endian TIFF) holding one IFD entry: Orientation = 6 (rotate 90 CW). */
-static const uint8_t exif_orient6[] = {
-    'M',  'M',  0, 42, 0, 0, 0, 8,             /* header, IFD at 8 */
-    0,    1,                                   /* one entry */
-    0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, 6, 0, 0, /* 0x0112 SHORT x1 = 6 */
-    0,    0,    0, 0,                          /* no next IFD */
-};
-
 /* A growing byte buffer for assembling RIFF containers. */
 struct buf {
     uint8_t *p;
@@ -141,28 +133,6 @@ static struct buf animation(void)
     return b;
 }
 
-static enum wy_status decode(struct wy_ctx *ctx, const uint8_t *data, size_t len,
-                             const struct wy_decode_opts *opts, struct wy_image **img,
-                             struct wy_decode_info *info, struct wy_diag *diag)
-{
-    return wy_decode_memory(ctx, (struct wy_bytes){data, len}, opts, img, info, diag);
-}
-
-static void assert_rgb(const struct wy_image *img, uint32_t x, uint32_t y, unsigned r, unsigned g,
-                       unsigned b)
-{
-    assert_int_equal(img->format, WY_PIX_RGB8);
-    const uint8_t *px = wy_image_row(img, y) + (size_t)x * 3;
-    assert_int_equal(px[0], r);
-    assert_int_equal(px[1], g);
-    assert_int_equal(px[2], b);
-}
-
-static unsigned over(unsigned c, unsigned a, unsigned bg)
-{
-    return (c * a + bg * (255u - a) + 127u) / 255u;
-}
-
 static void test_lossless_rgb(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -175,7 +145,7 @@ static void test_lossless_rgb(void **state)
     assert_true(len > 0);
     struct wy_image *img = NULL;
     struct wy_decode_info info;
-    assert_int_equal(decode(ctx, webp, len, NULL, &img, &info, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, webp, len, NULL, &img, &info, NULL), WY_OK);
     assert_int_equal(info.format, WY_FORMAT_WEBP);
     assert_int_equal(info.width_px, 5);
     assert_int_equal(info.height_px, 4);
@@ -184,7 +154,7 @@ static void test_lossless_rgb(void **state)
     for (uint32_t y = 0; y < 4; y++) {
         for (uint32_t x = 0; x < 5; x++) {
             const uint8_t *p = rgb + (y * 5 + x) * 3;
-            assert_rgb(img, x, y, p[0], p[1], p[2]);
+            tsup_assert_rgb(img, x, y, p[0], p[1], p[2]);
         }
     }
     wy_image_free(ctx, img);
@@ -200,18 +170,20 @@ static void test_lossless_alpha(void **state)
     assert_true(len > 0);
     struct wy_image *img = NULL;
     struct wy_decode_info info;
-    assert_int_equal(decode(ctx, webp, len, NULL, &img, &info, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, webp, len, NULL, &img, &info, NULL), WY_OK);
     assert_true(info.has_alpha);
-    assert_rgb(img, 0, 0, 200, 100, 50);
-    assert_rgb(img, 1, 0, 255, 255, 255);
-    assert_rgb(img, 2, 0, over(200, 128, 255), over(100, 128, 255), over(50, 128, 255));
+    tsup_assert_rgb(img, 0, 0, 200, 100, 50);
+    tsup_assert_rgb(img, 1, 0, 255, 255, 255);
+    tsup_assert_rgb(img, 2, 0, tsup_over(200, 128, 255), tsup_over(100, 128, 255),
+                    tsup_over(50, 128, 255));
     wy_image_free(ctx, img);
     struct wy_decode_opts opts;
     wy_decode_opts_init(&opts);
     opts.background_rgb = 0x102030;
-    assert_int_equal(decode(ctx, webp, len, &opts, &img, NULL, NULL), WY_OK);
-    assert_rgb(img, 1, 0, 0x10, 0x20, 0x30);
-    assert_rgb(img, 2, 0, over(200, 128, 0x10), over(100, 128, 0x20), over(50, 128, 0x30));
+    assert_int_equal(tsup_decode(ctx, webp, len, &opts, &img, NULL, NULL), WY_OK);
+    tsup_assert_rgb(img, 1, 0, 0x10, 0x20, 0x30);
+    tsup_assert_rgb(img, 2, 0, tsup_over(200, 128, 0x10), tsup_over(100, 128, 0x20),
+                    tsup_over(50, 128, 0x30));
     wy_image_free(ctx, img);
     WebPFree(webp);
 }
@@ -240,7 +212,7 @@ static void test_lossy(void **state)
     size_t len;
     uint8_t *webp = lossy_gradient(&len, rgb);
     struct wy_image *img = NULL;
-    assert_int_equal(decode(ctx, webp, len, NULL, &img, NULL, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, webp, len, NULL, &img, NULL, NULL), WY_OK);
     assert_int_equal(img->format, WY_PIX_RGB8);
     assert_int_equal(img->width_px, 32);
     assert_int_equal(img->height_px, 24);
@@ -269,12 +241,12 @@ static void test_exif_orientation(void **state)
     riff_begin(&b);
     put_vp8x(&b, 0x08, 3, 2); /* EXIF */
     put_vp8l(&b, rgba, 3, 2);
-    put_chunk(&b, "EXIF", exif_orient6, sizeof exif_orient6);
+    put_chunk(&b, "EXIF", tsup_exif_orient6, sizeof tsup_exif_orient6);
     riff_end(&b);
     struct wy_image *img = NULL;
     struct wy_decode_info info;
     struct wy_diag diag;
-    assert_int_equal(decode(ctx, b.p, b.len, NULL, &img, &info, &diag), WY_OK);
+    assert_int_equal(tsup_decode(ctx, b.p, b.len, NULL, &img, &info, &diag), WY_OK);
     assert_int_equal(info.orientation, 6);
     assert_int_equal(info.width_px, 2);
     assert_int_equal(info.height_px, 3);
@@ -282,76 +254,30 @@ static void test_exif_orientation(void **state)
     const unsigned upright[3][2] = {{4, 1}, {5, 2}, {6, 3}};
     for (uint32_t y = 0; y < 3; y++) {
         for (uint32_t x = 0; x < 2; x++) {
-            assert_rgb(img, x, y, 10 * upright[y][x], upright[y][x], 0);
+            tsup_assert_rgb(img, x, y, 10 * upright[y][x], upright[y][x], 0);
         }
     }
     wy_image_free(ctx, img);
     struct wy_decode_opts opts;
     wy_decode_opts_init(&opts);
     opts.raw_orientation = true;
-    assert_int_equal(decode(ctx, b.p, b.len, &opts, &img, &info, NULL), WY_OK);
+    assert_int_equal(tsup_decode(ctx, b.p, b.len, &opts, &img, &info, NULL), WY_OK);
     assert_int_equal(img->width_px, 3);
     assert_int_equal(img->height_px, 2);
-    assert_rgb(img, 2, 1, 60, 6, 0);
+    tsup_assert_rgb(img, 2, 1, 60, 6, 0);
     wy_image_free(ctx, img);
     free(b.p);
-}
-
-/* Frames kept by the callback of wy_decode_frames (copied with malloc: not the checked path). */
-struct frames {
-    uint32_t count;
-    uint32_t stop_after; /* 0: never stop */
-    uint64_t pts_ms[8];
-    uint8_t *rgb[8];
-    uint32_t width_px;
-};
-
-static bool keep_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
-{
-    struct frames *f = user;
-    assert_int_equal(index, f->count);
-    assert_int_equal(img->format, WY_PIX_RGB8);
-    if (f->count < 8) {
-        const size_t row = (size_t)img->width_px * 3;
-        f->rgb[f->count] = malloc(row * img->height_px);
-        for (uint32_t y = 0; y < img->height_px; y++) {
-            memcpy(f->rgb[f->count] + y * row, wy_image_row(img, y), row);
-        }
-        f->pts_ms[f->count] = pts_ms;
-        f->width_px = img->width_px;
-    }
-    f->count++;
-    return f->stop_after == 0 || f->count < f->stop_after;
-}
-
-static void frames_free(struct frames *f)
-{
-    for (uint32_t i = 0; i < f->count && i < 8; i++) {
-        free(f->rgb[i]);
-    }
-}
-
-static const uint8_t *frame_px(const struct frames *f, uint32_t i, uint32_t x, uint32_t y)
-{
-    return f->rgb[i] + ((size_t)y * f->width_px + x) * 3;
-}
-
-static void assert_px(const uint8_t *px, unsigned r, unsigned g, unsigned b)
-{
-    assert_int_equal(px[0], r);
-    assert_int_equal(px[1], g);
-    assert_int_equal(px[2], b);
 }
 
 static void test_animation(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
     struct buf b = animation();
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     struct wy_decode_info info;
     struct wy_diag diag;
-    const enum wy_status st =
-        wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, NULL, keep_frame, &f, &info, &diag);
+    const enum wy_status st = wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, NULL,
+                                               tsup_keep_frame, &f, &info, &diag);
     if (st != WY_OK) {
         fail_msg("%s: %s", wy_status_name(st), diag.msg);
     }
@@ -367,17 +293,18 @@ static void test_animation(void **state)
         for (uint32_t x = 0; x < 4; x++) {
             const bool tl = x < 2 && y < 2;
             const bool br = x >= 2 && y >= 2;
-            assert_px(frame_px(&f, 0, x, y), 255, 0, 0);
-            assert_px(frame_px(&f, 1, x, y), br ? 0 : 255, br ? 255 : 0, 0);
+            tsup_assert_px(tsup_frame_px(&f, 0, x, y), 255, 0, 0);
+            tsup_assert_px(tsup_frame_px(&f, 1, x, y), br ? 0 : 255, br ? 255 : 0, 0);
             /* Frame 1 was disposed to transparent: white on the default background. */
-            assert_px(frame_px(&f, 2, x, y), tl ? 0 : 255, br ? 255 : 0, tl || br ? 255 : 0);
+            tsup_assert_px(tsup_frame_px(&f, 2, x, y), tl ? 0 : 255, br ? 255 : 0,
+                           tl || br ? 255 : 0);
         }
     }
-    frames_free(&f);
+    tsup_frames_free(&f);
     /* wy_decode_memory gives the first frame. */
     struct wy_image *img = NULL;
-    assert_int_equal(decode(ctx, b.p, b.len, NULL, &img, &info, NULL), WY_OK);
-    assert_rgb(img, 3, 3, 255, 0, 0);
+    assert_int_equal(tsup_decode(ctx, b.p, b.len, NULL, &img, &info, NULL), WY_OK);
+    tsup_assert_rgb(img, 3, 3, 255, 0, 0);
     assert_int_equal(info.frame_count, 1);
     wy_image_free(ctx, img);
     free(b.p);
@@ -390,38 +317,26 @@ static void test_animation_limits(void **state)
     struct wy_decode_opts opts;
     wy_decode_opts_init(&opts);
     opts.max_frames = 2;
-    struct frames f = {0};
+    struct tsup_frames f = {0};
     struct wy_diag diag;
-    assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, &opts, keep_frame, &f, NULL, &diag),
-        WY_ETOOBIG);
+    assert_int_equal(wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, &opts, tsup_keep_frame,
+                                      &f, NULL, &diag),
+                     WY_ETOOBIG);
     assert_int_equal(f.count, 0); /* refused before the first frame */
     assert_int_equal(strncasecmp(diag.msg, "WebP: ", 6), 0);
     /* The callback stops after one frame: not an error. */
-    struct frames g = {.stop_after = 1};
+    struct tsup_frames g = {.stop_after = 1};
     assert_int_equal(
-        wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, NULL, keep_frame, &g, NULL, NULL),
+        wy_decode_frames(ctx, (struct wy_bytes){b.p, b.len}, NULL, tsup_keep_frame, &g, NULL, NULL),
         WY_OK);
     assert_int_equal(g.count, 1);
-    frames_free(&g);
+    tsup_frames_free(&g);
     free(b.p);
 }
 
-static void expect_corrupt(struct wy_ctx *ctx, const uint8_t *data, size_t len, bool frames)
-{
-    struct wy_image *img = NULL;
-    struct wy_diag diag;
-    struct frames f = {0};
-    const enum wy_status st = frames ? wy_decode_frames(ctx, (struct wy_bytes){data, len}, NULL,
-                                                        keep_frame, &f, NULL, &diag)
-                                     : decode(ctx, data, len, NULL, &img, NULL, &diag);
-    frames_free(&f);
-    if (st != WY_ECORRUPT) {
-        fail_msg("%zu bytes: got %s (%s), expected ECORRUPT", len, wy_status_name(st), diag.msg);
-    }
-    assert_null(img);
-    assert_int_equal(strncasecmp(diag.msg, "WebP: ", 6), 0);
-}
+#define expect_corrupt(ctx, data, len, frames)                                                     \
+    tsup_expect_status((ctx), ((struct wy_bytes){(data), (len)}), NULL, (frames), WY_ECORRUPT,     \
+                       "WebP: ")
 
 static void test_truncated(void **state)
 {
@@ -442,20 +357,8 @@ static void test_truncated(void **state)
     free(b.p);
 }
 
-static void expect_too_big(const uint8_t *data, size_t len)
-{
-    struct tsup_alloc a;
-    struct wy_ctx *ctx = tsup_ctx_new(&a);
-    const size_t before = a.total_allocs;
-    struct wy_image *img = NULL;
-    struct wy_diag diag;
-    const enum wy_status st = decode(ctx, data, len, NULL, &img, NULL, &diag);
-    if (st != WY_ETOOBIG) {
-        fail_msg("got %s (%s), expected ETOOBIG", wy_status_name(st), diag.msg);
-    }
-    assert_int_equal(a.total_allocs, before); /* refused from the header alone */
-    tsup_ctx_free_checked(ctx, &a);
-}
+#define expect_too_big(data, len)                                                                  \
+    tsup_expect_too_big(((struct wy_bytes){(data), (len)}), NULL, NULL, 0)
 
 static void test_too_big(void **state)
 {
@@ -487,46 +390,19 @@ static void test_too_big(void **state)
     WebPFree(webp);
 }
 
-struct oom_case {
-    const uint8_t *data;
-    size_t len;
-    bool frames;
-};
-
-static bool drop_frame(void *user, const struct wy_image *img, uint32_t index, uint64_t pts_ms)
-{
-    (void)user;
-    (void)img;
-    (void)index;
-    (void)pts_ms;
-    return true;
-}
-
-static enum wy_status decode_once(struct wy_ctx *ctx, void *user)
-{
-    const struct oom_case *c = user;
-    const struct wy_bytes data = {c->data, c->len};
-    if (c->frames) {
-        return wy_decode_frames(ctx, data, NULL, drop_frame, NULL, NULL, NULL);
-    }
-    struct wy_image *img = NULL;
-    const enum wy_status st = wy_decode_memory(ctx, data, NULL, &img, NULL, NULL);
-    wy_image_free(ctx, img);
-    return st;
-}
-
 static void test_oom(void **state)
 {
     (void)state;
     const uint8_t rgba[3 * 4] = {200, 100, 50, 255, 200, 100, 50, 0, 200, 100, 50, 128};
     uint8_t *webp = NULL;
-    struct oom_case still = {NULL, WebPEncodeLosslessRGBA(rgba, 3, 1, 12, &webp), false};
+    struct tsup_decode_case still = {NULL, WebPEncodeLosslessRGBA(rgba, 3, 1, 12, &webp), NULL,
+                                     false};
     still.data = webp;
-    tsup_oom_sweep(decode_once, &still);
+    tsup_oom_sweep(tsup_decode_once, &still);
     WebPFree(webp);
     struct buf b = animation();
-    struct oom_case anim = {b.p, b.len, true};
-    tsup_oom_sweep(decode_once, &anim);
+    struct tsup_decode_case anim = {b.p, b.len, NULL, true};
+    tsup_oom_sweep(tsup_decode_once, &anim);
     free(b.p);
 }
 
@@ -543,7 +419,7 @@ static void test_reference_files(void **state)
         struct wy_image *img = NULL;
         struct wy_decode_info info;
         struct wy_diag diag;
-        const enum wy_status st = decode(ctx, data, len, NULL, &img, &info, &diag);
+        const enum wy_status st = tsup_decode(ctx, data, len, NULL, &img, &info, &diag);
         if (st != WY_OK) {
             fail_msg("%s: %s (%s)", rel, wy_status_name(st), diag.msg);
         }
