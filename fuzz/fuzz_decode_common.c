@@ -89,7 +89,7 @@ static void force_magic(enum wy_format format, uint8_t *buf, size_t len)
         break;
     }
     /* HEIF is sniffed before BMP and PNM: an "ftyp" box left at byte 4 would still win. */
-    if (wy_decode_sniff(view) == WY_FORMAT_HEIF) {
+    if (format != WY_FORMAT_HEIF && wy_decode_sniff(view) == WY_FORMAT_HEIF) {
         buf[5] = 'T';
     }
     FUZZ_CHECK(wy_decode_sniff(view) == format);
