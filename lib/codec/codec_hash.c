@@ -23,7 +23,8 @@ const char *wy_codec_hash_header(unsigned flags)
     return (flags & WY_CODEC_DIHEDRAL) ? tsv_header_dih : tsv_header;
 }
 
-/* A growing string from the context's allocator. */
+/* A growing string from the context's allocator. An allocation failure is remembered and
+ * reported once at the end, so the formatting code stays a straight sequence of appends. */
 struct strbuf {
     struct wy_ctx *ctx;
     char *ptr;
@@ -60,6 +61,9 @@ static void sb_str(struct strbuf *sb, const char *s)
     sb_put(sb, s, strlen(s));
 }
 
+/* File names may contain any byte but NUL and '/'. Tabs and newlines would split a record, so
+ * they are escaped the way PostgreSQL's text COPY format does, which spreadsheet and database
+ * importers already understand; the backslash is escaped so the mapping can be undone. */
 static void sb_tsv_path(struct strbuf *sb, const char *path)
 {
     for (const char *p = path; *p != '\0'; p++) {
@@ -83,6 +87,7 @@ static void sb_tsv_path(struct strbuf *sb, const char *path)
     }
 }
 
+/* Column order is part of the interface (docs/cli.md): scripts cut by position. */
 static void format_tsv(struct strbuf *sb, const struct wy_hash_record *rec, const char *path,
                        unsigned flags)
 {

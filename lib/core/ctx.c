@@ -58,6 +58,8 @@ void wy_ctx_free(struct wy_ctx *ctx)
     a.free(a.opaque, ctx);
 }
 
+/* Clamping rather than failing lets callers ask for "the best" or pass a user's WY_CPU through
+ * without probing the machine themselves. */
 void wy_ctx_set_cpu(struct wy_ctx *ctx, enum wy_cpu_level level)
 {
     const enum wy_cpu_level best = wy_cpu_detect();
@@ -75,6 +77,7 @@ void wy_ctx_set_log(struct wy_ctx *ctx, wy_log_fn fn, void *user)
     ctx->log_user = user;
 }
 
+/* Formats into a stack line: logging must work when the allocator has just failed. */
 void wy__log(const struct wy_ctx *ctx, enum wy_log_level level, const char *fmt, ...)
 {
     if (ctx->log_fn == NULL) {

@@ -15,6 +15,8 @@
 #include "core/core_int.h"
 #include "withyou/decode.h"
 
+/* The system's own words (strerror) go in the diag so the user sees "Permission denied", not a
+ * generic I/O error. */
 static enum wy_status status_from_errno(int err, struct wy_diag *diag)
 {
     wy__diag_set(diag, -1, err, "%s", strerror(err));
@@ -54,6 +56,7 @@ static enum wy_status read_all(int fd, uint8_t *buf, size_t len, struct wy_diag 
 enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes,
                             struct wy_bytes *out, struct wy_diag *diag)
 {
+    /* O_CLOEXEC: the server will fork helpers later; descriptors must not leak into them. */
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return status_from_errno(errno, diag);
@@ -69,6 +72,8 @@ enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_b
         st = wy__fail(diag, WY_EISDIR, "is a directory");
         goto out;
     }
+    /* A FIFO or a device may block forever or never end; only regular files have a size to
+     * check against the limit before reading. */
     if (!S_ISREG(sb.st_mode)) {
         st = wy__fail(diag, WY_EIO, "not a regular file");
         goto out;
