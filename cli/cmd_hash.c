@@ -36,6 +36,7 @@ const char cmd_hash_help[] =
     "                      JPEG inverse DCT (default islow; ImageMagick uses float)\n"
     "  --max-pixels N      refuse images with more pixels (default 100000000)\n"
     "  --max-file-size N   refuse files larger than N bytes (default 268435456)\n"
+    "  --max-frames N      refuse animations with more frames (default 10000)\n"
     "\n"
     "exit status: 0 all hashed, 1 some file failed, 2 usage error\n"
     "\n"
@@ -139,6 +140,7 @@ enum {
     OPT_IDCT,
     OPT_MAX_PIXELS,
     OPT_MAX_FILE,
+    OPT_MAX_FRAMES,
     OPT_HELP,
 };
 
@@ -153,6 +155,7 @@ static const struct option hash_options[] = {
     {"jpeg-idct", required_argument, NULL, OPT_IDCT},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE},
+    {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -218,6 +221,14 @@ static int parse_hash_args(int argc, char **argv, struct hash_run *run, bool *he
                 return CLI_EXIT_USAGE;
             }
             break;
+        case OPT_MAX_FRAMES: {
+            uint64_t frames;
+            if (!cli_parse_u64("--max-frames", optarg, 1, UINT32_MAX, &frames)) {
+                return CLI_EXIT_USAGE;
+            }
+            run->opts.decode.max_frames = (uint32_t)frames;
+            break;
+        }
         case OPT_HELP:
             fputs(cmd_hash_help, stdout);
             return CLI_EXIT_OK;

@@ -33,3 +33,10 @@ expect_exit 1 "$WITHYOU" hash --max-pixels 1000 "$good"
 grep -q "limit 1000 pixels" err || fail "--max-pixels not applied: $(cat err)"
 expect_exit 1 "$WITHYOU" hash --max-file-size 100 "$good"
 grep -q "limit 100" err || fail "--max-file-size not applied: $(cat err)"
+
+# Animations: the first frame is hashed (a 1x1 picture hashes to zero with quality 0, as in the
+# reference); --max-frames is validated.
+"$MKBAD" gif-anim anim.gif
+expect_exit 0 "$WITHYOU" hash --max-frames 1 anim.gif
+[ "$(cut -f1,2,5,6 out)" = "$(printf '%064d\t0\t1\t1' 0)" ] || fail "animated GIF: $(cat out)"
+expect_exit 2 "$WITHYOU" hash --max-frames 0 anim.gif

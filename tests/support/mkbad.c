@@ -6,6 +6,7 @@
  *   png-lying  a PNG whose header says 3000 x 3000 but whose data holds a few bytes
  *   png-crc    a PNG whose IHDR checksum is wrong
  *   gif-bomb   a GIF whose logical screen and frame claim 65535 x 65535
+ *   gif-anim   a valid two-frame 1 x 1 animated GIF (not hostile: for animation paths)
  */
 #include "wy_setup.h"
 
@@ -76,10 +77,28 @@ static size_t make_gif_bomb(uint8_t *out)
     return sizeof gif;
 }
 
+static size_t make_gif_anim(uint8_t *out)
+{
+    static const uint8_t head[] = {'G',  'I', 'F', '8', '9', 'a', 1,   0,   1,  0,
+                                   0x80, 0,   0,   0,   0,   0,   255, 255, 255};
+    /* Graphic control (10 cs delay), a 1x1 frame, its LZW data: twice, then the trailer. */
+    static const uint8_t frame[] = {0x21, 0xf9, 4, 0, 10, 0, 0, 0, 0x2c, 0, 0, 0,
+                                    0,    1,    0, 1, 0,  0, 2, 2, 0x44, 1, 0};
+    size_t len = 0;
+    memcpy(out, head, sizeof head);
+    len += sizeof head;
+    for (int i = 0; i < 2; i++) {
+        memcpy(out + len, frame, sizeof frame);
+        len += sizeof frame;
+    }
+    out[len++] = 0x3b;
+    return len;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fputs("usage: mkbad png-bomb|png-lying|png-crc|gif-bomb OUT\n", stderr);
+        fputs("usage: mkbad png-bomb|png-lying|png-crc|gif-bomb|gif-anim OUT\n", stderr);
         return 2;
     }
     uint8_t buf[256];
@@ -92,6 +111,8 @@ int main(int argc, char **argv)
         len = make_png(buf, 16, 16, 1);
     } else if (strcmp(argv[1], "gif-bomb") == 0) {
         len = make_gif_bomb(buf);
+    } else if (strcmp(argv[1], "gif-anim") == 0) {
+        len = make_gif_anim(buf);
     } else {
         fprintf(stderr, "mkbad: unknown kind %s\n", argv[1]);
         return 2;
