@@ -112,16 +112,49 @@ const char *wy_pdq_ws_impl(const struct wy_pdq_ws *ws)
 }
 
 /* Blur in place (plane <-> scratch, ending in plane) and decimate to 64x64. */
+/* Copies the columns that decimation samples (jj = floor((j + 0.5) * w / 64)) into a plane
+ * 64 wide. */
+static void gather_sampled_columns(const float *in, uint32_t w, uint32_t h, float *out)
+{
+    enum { N = WY_PDQ_DOWNSAMPLE_PX };
+    uint32_t cols[N];
+    for (uint32_t j = 0; j < N; j++) {
+        cols[j] = (uint32_t)(((j + 0.5) * w) / N);
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        const float *row = in + (size_t)y * w;
+        float *dst = out + (size_t)y * N;
+        for (uint32_t j = 0; j < N; j++) {
+            dst[j] = row[cols[j]];
+        }
+    }
+}
+
+/*
+ * Two passes of box filters along rows then columns, then decimation to 64x64. The last column
+ * pass only matters at the 64 columns decimation samples, and every column's running sum is
+ * independent of the others: filtering just those columns, gathered into a plane 64 wide, gives
+ * the very same floats for a fraction of the work (an eighth at 512 px). The plane and scratch
+ * buffers hold w*h floats, so the narrow plane fits whenever w >= 64.
+ */
 static void blur_decimate(struct wy_pdq_ws *ws, float *plane, float *scratch, uint32_t w,
                           uint32_t h)
 {
-    const uint32_t win_rows = wy__pdq_window(w, WY_PDQ_DOWNSAMPLE_PX);
-    const uint32_t win_cols = wy__pdq_window(h, WY_PDQ_DOWNSAMPLE_PX);
-    for (int pass = 0; pass < WY_PDQ_JAROSZ_PASSES; pass++) {
-        ws->impl->box_rows(plane, scratch, h, w, win_rows);
+    enum { N = WY_PDQ_DOWNSAMPLE_PX };
+    const uint32_t win_rows = wy__pdq_window(w, N);
+    const uint32_t win_cols = wy__pdq_window(h, N);
+    _Static_assert(WY_PDQ_JAROSZ_PASSES == 2, "the passes below are written out");
+    ws->impl->box_rows(plane, scratch, h, w, win_rows);
+    ws->impl->box_cols(scratch, plane, h, w, win_cols);
+    ws->impl->box_rows(plane, scratch, h, w, win_rows);
+    if (w <= N) {
         ws->impl->box_cols(scratch, plane, h, w, win_cols);
+        wy__pdq_decimate(plane, h, w, ws->a64);
+        return;
     }
-    wy__pdq_decimate(plane, h, w, ws->a64);
+    gather_sampled_columns(scratch, w, h, plane);
+    ws->impl->box_cols(plane, scratch, h, N, win_cols);
+    wy__pdq_decimate(scratch, h, N, ws->a64);
 }
 
 static void zero_outputs(struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral, int *quality)
