@@ -21,7 +21,7 @@ static const struct cli_command commands[] = {
     {"hash", cmd_hash, "fingerprint images (PDQ, quality, SHA-256, MD5)", cmd_hash_help},
     {"compare", cmd_compare, "show which pictures are copies of which (no bank needed)",
      cmd_compare_help},
-    {"bench", cmd_bench, "measure fingerprinting speed (withyou bench hash PATH...)",
+    {"bench", cmd_bench, "measure hashing or search speed (withyou bench hash|index ...)",
      cmd_bench_help},
     {"help", cmd_help, "explain a command", help_help},
     {"version", cmd_version, "print the version", version_help},
