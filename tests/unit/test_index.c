@@ -13,6 +13,7 @@
  */
 #include "wy_setup.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -530,6 +531,71 @@ static void test_early_stop(void **state)
     wy_index_free(index);
 }
 
+/* Searches are documented as safe from many threads at once (the index is only read). Two
+ * threads search the same index concurrently and must each see what a lone search sees; under
+ * ThreadSanitizer (.ci/run) this also proves there is no hidden write on the search path. */
+struct search_job {
+    const struct wy_index *index;
+    const struct wy_pdq_hash *queries;
+    size_t rounds;
+    size_t hits; /* total over rounds */
+};
+
+static bool count_hit(void *user, const struct wy_index_hit *hit)
+{
+    (void)hit;
+    (*(size_t *)user)++;
+    return true;
+}
+
+static void *search_thread(void *arg)
+{
+    struct search_job *job = arg;
+    for (size_t r = 0; r < job->rounds; r++) {
+        size_t n = 0;
+        if (wy_index_range_dihedral(job->index, job->queries, 40, count_hit, &n) != WY_OK) {
+            return NULL;
+        }
+        job->hits += n;
+    }
+    return job;
+}
+
+static void test_concurrent_searches(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    uint64_t rng = 11;
+    struct wy_index *index = NULL;
+    assert_int_equal(wy_index_new(ctx, WY_INDEX_AUTO, &index), WY_OK);
+    struct wy_pdq_hash queries[WY_DIH_COUNT];
+    for (size_t k = 0; k < WY_DIH_COUNT; k++) {
+        random_hash(&rng, &queries[k]);
+    }
+    for (uint64_t i = 0; i < 20000; i++) {
+        struct wy_pdq_hash h;
+        random_hash(&rng, &h);
+        if (i % 100 == 0) {
+            h = queries[i % WY_DIH_COUNT]; /* some exact hits */
+        }
+        assert_int_equal(wy_index_add(index, &h, i), WY_OK);
+    }
+    struct search_job alone = {index, queries, 1, 0};
+    assert_non_null(search_thread(&alone));
+    assert_true(alone.hits >= 200);
+    struct search_job jobs[2] = {{index, queries, 5, 0}, {index, queries, 5, 0}};
+    pthread_t tids[2];
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(pthread_create(&tids[t], NULL, search_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 2; t++) {
+        void *ret = NULL;
+        assert_int_equal(pthread_join(tids[t], &ret), 0);
+        assert_non_null(ret);
+        assert_int_equal(jobs[t].hits, 5 * alone.hits);
+    }
+    wy_index_free(index);
+}
+
 static void test_errors(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -624,6 +690,8 @@ int main(void)
         cmocka_unit_test(test_planted),
         cmocka_unit_test_setup_teardown(test_early_stop, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_errors, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_concurrent_searches, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
         cmocka_unit_test(test_oom_sweep),
     };
     return cmocka_run_group_tests_name("index", tests, NULL, NULL);
