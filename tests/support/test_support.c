@@ -375,3 +375,40 @@ void tsup__expect_too_big(struct wy_bytes data, const struct wy_decode_opts *opt
     }
     tsup_ctx_free_checked(ctx, &a);
 }
+
+void tsup_hashset_add(struct tsup_hashset *m, const struct wy_pdq_hash *h, uint64_t id)
+{
+    if (m->size == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->hashes = realloc(m->hashes, m->cap * sizeof *m->hashes);
+        m->ids = realloc(m->ids, m->cap * sizeof *m->ids);
+        assert_non_null(m->hashes);
+        assert_non_null(m->ids);
+    }
+    m->hashes[m->size] = *h;
+    m->ids[m->size] = id;
+    m->size++;
+}
+
+void tsup_hashset_remove_at(struct tsup_hashset *m, size_t i)
+{
+    assert_true(i < m->size);
+    m->size--;
+    m->hashes[i] = m->hashes[m->size];
+    m->ids[i] = m->ids[m->size];
+}
+
+void tsup_hashset_free(struct tsup_hashset *m)
+{
+    free(m->hashes);
+    free(m->ids);
+    memset(m, 0, sizeof *m);
+}
+
+void tsup_random_hash(uint64_t *rng, struct wy_pdq_hash *h)
+{
+    for (size_t i = 0; i < WY_PDQ_BYTES; i += 8) {
+        const uint64_t r = tsup_rand(rng);
+        memcpy(h->bytes + i, &r, 8);
+    }
+}

@@ -164,4 +164,21 @@ void tsup__expect_prefixes(struct wy_ctx *ctx, const uint8_t *data, size_t from,
 void tsup__expect_too_big(struct wy_bytes data, const struct wy_decode_opts *opts,
                           const char *prefix, size_t max_allocs, const char *file, int line);
 
+/* A naive model of an index's contents for property tests: parallel arrays (plain malloc). */
+struct tsup_hashset {
+    struct wy_pdq_hash *hashes;
+    uint64_t *ids;
+    size_t size;
+    size_t cap;
+};
+
+void tsup_hashset_add(struct tsup_hashset *m, const struct wy_pdq_hash *h, uint64_t id);
+
+/* Removes entry i by moving the last entry into its place, as the index does. */
+void tsup_hashset_remove_at(struct tsup_hashset *m, size_t i);
+void tsup_hashset_free(struct tsup_hashset *m);
+
+/* A uniformly random hash from tsup_rand. */
+void tsup_random_hash(uint64_t *rng, struct wy_pdq_hash *h);
+
 #endif /* WY_TESTS_TEST_SUPPORT_H */

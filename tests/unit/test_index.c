@@ -24,21 +24,18 @@
 /* ---- the model ---- */
 
 struct model {
-    struct wy_pdq_hash *hashes;
-    uint64_t *ids;
-    size_t size;
-    size_t cap;
+    struct tsup_hashset set;
     uint16_t (*dist)[8]; /* optional: distances to the 8 test queries, for large models */
 };
 
 /* Caches the distances of every entry to q[0..8) (valid until the model changes). */
 static void model_cache(struct model *m, const struct wy_pdq_hash *q)
 {
-    m->dist = calloc(m->size + 1, sizeof *m->dist);
+    m->dist = calloc(m->set.size + 1, sizeof *m->dist);
     assert_non_null(m->dist);
-    for (size_t i = 0; i < m->size; i++) {
+    for (size_t i = 0; i < m->set.size; i++) {
         for (size_t k = 0; k < 8; k++) {
-            m->dist[i][k] = (uint16_t)wy_pdq_distance(&m->hashes[i], &q[k]);
+            m->dist[i][k] = (uint16_t)wy_pdq_distance(&m->set.hashes[i], &q[k]);
         }
     }
 }
@@ -46,36 +43,24 @@ static void model_cache(struct model *m, const struct wy_pdq_hash *q)
 static unsigned model_distance(const struct model *m, size_t i, const struct wy_pdq_hash *q,
                                size_t k)
 {
-    return m->dist ? m->dist[i][k] : (unsigned)wy_pdq_distance(&m->hashes[i], &q[k]);
+    return m->dist ? m->dist[i][k] : (unsigned)wy_pdq_distance(&m->set.hashes[i], &q[k]);
 }
 
 static void model_add(struct model *m, const struct wy_pdq_hash *h, uint64_t id)
 {
-    if (m->size == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->hashes = realloc(m->hashes, m->cap * sizeof *m->hashes);
-        m->ids = realloc(m->ids, m->cap * sizeof *m->ids);
-        assert_non_null(m->hashes);
-        assert_non_null(m->ids);
-    }
-    m->hashes[m->size] = *h;
-    m->ids[m->size] = id;
-    m->size++;
+    tsup_hashset_add(&m->set, h, id);
 }
 
 static void model_remove_at(struct model *m, size_t i)
 {
-    m->hashes[i] = m->hashes[m->size - 1];
-    m->ids[i] = m->ids[m->size - 1];
-    m->size--;
+    tsup_hashset_remove_at(&m->set, i);
 }
 
 static void model_free(struct model *m)
 {
-    free(m->hashes);
-    free(m->ids);
+    tsup_hashset_free(&m->set);
     free(m->dist);
-    memset(m, 0, sizeof *m);
+    m->dist = NULL;
 }
 
 /* ---- hit lists ---- */
@@ -140,14 +125,6 @@ static void hits_free(struct hits *h)
 
 /* ---- data ---- */
 
-static void random_hash(uint64_t *rng, struct wy_pdq_hash *h)
-{
-    for (size_t i = 0; i < WY_PDQ_BYTES; i += 8) {
-        const uint64_t r = tsup_rand(rng);
-        memcpy(h->bytes + i, &r, 8);
-    }
-}
-
 /* Flips exactly `bits` distinct bits of h. */
 static void flip_bits(uint64_t *rng, struct wy_pdq_hash *h, unsigned bits)
 {
@@ -173,7 +150,7 @@ static void entry_hash(uint64_t *rng, const struct wy_pdq_hash *queries, size_t 
     } else if (r == 4 && prev != NULL) {
         *h = *prev;
     } else {
-        random_hash(rng, h);
+        tsup_random_hash(rng, h);
     }
 }
 
@@ -182,11 +159,11 @@ static void entry_hash(uint64_t *rng, const struct wy_pdq_hash *queries, size_t 
 static void naive_range(const struct model *m, const struct wy_pdq_hash *q, size_t nq,
                         unsigned radius, struct hits *out)
 {
-    for (size_t i = 0; i < m->size; i++) {
+    for (size_t i = 0; i < m->set.size; i++) {
         for (size_t k = 0; k < nq; k++) {
             const unsigned d = model_distance(m, i, q, k);
             if (d <= radius) {
-                hits_push(out, m->ids[i], (unsigned)k, d);
+                hits_push(out, m->set.ids[i], (unsigned)k, d);
             }
         }
     }
@@ -195,7 +172,7 @@ static void naive_range(const struct model *m, const struct wy_pdq_hash *q, size
 static void naive_dihedral(const struct model *m, const struct wy_pdq_hash *q, unsigned radius,
                            struct hits *out)
 {
-    for (size_t i = 0; i < m->size; i++) {
+    for (size_t i = 0; i < m->set.size; i++) {
         unsigned best = 1000;
         unsigned best_k = 0;
         for (unsigned k = 0; k < WY_DIH_COUNT; k++) {
@@ -206,7 +183,7 @@ static void naive_dihedral(const struct model *m, const struct wy_pdq_hash *q, u
             }
         }
         if (best <= radius) {
-            hits_push(out, m->ids[i], best_k, best);
+            hits_push(out, m->set.ids[i], best_k, best);
         }
     }
 }
@@ -241,10 +218,10 @@ static struct wy_index *index_from_model(struct wy_ctx *ctx, const struct model 
 {
     struct wy_index *index = NULL;
     assert_int_equal(wy_index_new(ctx, WY_INDEX_FLAT, &index), WY_OK);
-    for (size_t i = 0; i < m->size; i++) {
-        assert_int_equal(wy_index_add(index, &m->hashes[i], m->ids[i]), WY_OK);
+    for (size_t i = 0; i < m->set.size; i++) {
+        assert_int_equal(wy_index_add(index, &m->set.hashes[i], m->set.ids[i]), WY_OK);
     }
-    assert_int_equal(wy_index_size(index), m->size);
+    assert_int_equal(wy_index_size(index), m->set.size);
     return index;
 }
 
@@ -280,7 +257,7 @@ static void build_model(uint64_t *rng, struct model *m, size_t n, const struct w
 {
     for (size_t i = 0; i < n; i++) {
         struct wy_pdq_hash h;
-        entry_hash(rng, q, nq, i ? &m->hashes[i - 1] : NULL, &h);
+        entry_hash(rng, q, nq, i ? &m->set.hashes[i - 1] : NULL, &h);
         /* Ids are sparse and large, as bank row ids may be. */
         model_add(m, &h, (uint64_t)i * 7919u + 0xfffffff0000ull);
     }
@@ -296,7 +273,7 @@ static void test_range_sizes_radii(void **state)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         struct wy_pdq_hash q[8];
         for (size_t k = 0; k < 8; k++) {
-            random_hash(&rng, &q[k]);
+            tsup_random_hash(&rng, &q[k]);
         }
         struct model m = {0};
         build_model(&rng, &m, sizes[s], q, 8);
@@ -343,7 +320,7 @@ static void test_add_remove_interleaved(void **state)
         uint64_t rng = 99 + l;
         struct wy_pdq_hash q[8];
         for (size_t k = 0; k < 8; k++) {
-            random_hash(&rng, &q[k]);
+            tsup_random_hash(&rng, &q[k]);
         }
         struct model m = {0};
         struct wy_index *index = index_from_model(levels[l].ctx, &m);
@@ -353,18 +330,18 @@ static void test_add_remove_interleaved(void **state)
             /* Early rounds grow, later rounds mostly shrink, down to empty and back. */
             const uint64_t add_pct = round < 30 ? 70 : 35;
             for (unsigned i = 0; i < ops; i++) {
-                if (m.size == 0 || tsup_rand(&rng) % 100 < add_pct) {
+                if (m.set.size == 0 || tsup_rand(&rng) % 100 < add_pct) {
                     struct wy_pdq_hash h;
-                    entry_hash(&rng, q, 8, m.size ? &m.hashes[m.size - 1] : NULL, &h);
+                    entry_hash(&rng, q, 8, m.set.size ? &m.set.hashes[m.set.size - 1] : NULL, &h);
                     assert_int_equal(wy_index_add(index, &h, next_id), WY_OK);
                     model_add(&m, &h, next_id++);
                 } else {
-                    const size_t at = (size_t)(tsup_rand(&rng) % m.size);
-                    assert_int_equal(wy_index_remove(index, m.ids[at]), WY_OK);
+                    const size_t at = (size_t)(tsup_rand(&rng) % m.set.size);
+                    assert_int_equal(wy_index_remove(index, m.set.ids[at]), WY_OK);
                     model_remove_at(&m, at);
                 }
             }
-            assert_int_equal(wy_index_size(index), m.size);
+            assert_int_equal(wy_index_size(index), m.set.size);
             const unsigned radius = (unsigned)(tsup_rand(&rng) % 70);
             check_range(index, &m, q, 1 + round % 8, radius);
             check_dihedral(index, &m, q, radius);
@@ -382,7 +359,7 @@ static void test_dihedral_ties(void **state)
     uint64_t rng = 5;
     struct wy_pdq_hash q[WY_DIH_COUNT];
     for (size_t k = 0; k < WY_DIH_COUNT; k++) {
-        random_hash(&rng, &q[k]);
+        tsup_random_hash(&rng, &q[k]);
     }
     q[5] = q[2]; /* variants 2 and 5 identical: ties everywhere near them */
     q[7] = q[6];
@@ -394,7 +371,7 @@ static void test_dihedral_ties(void **state)
     }
     struct hits got = {0};
     assert_int_equal(wy_index_range_dihedral(index, q, 256, collect, &got), WY_OK);
-    assert_int_equal(got.count, m.size); /* each id exactly once */
+    assert_int_equal(got.count, m.set.size); /* each id exactly once */
     for (size_t i = 0; i < got.count; i++) {
         assert_true(got.items[i].query != 5 && got.items[i].query != 7);
     }
@@ -417,16 +394,17 @@ static void check_knn(const struct wy_index *index, const struct model *m,
                       const struct wy_pdq_hash *q, size_t k)
 {
     struct wy_index_hit *got = calloc(k, sizeof *got);
-    struct wy_index_hit *all = calloc(m->size + 1, sizeof *all);
+    struct wy_index_hit *all = calloc(m->set.size + 1, sizeof *all);
     assert_non_null(got);
     assert_non_null(all);
-    for (size_t i = 0; i < m->size; i++) {
-        all[i] = (struct wy_index_hit){m->ids[i], (uint16_t)wy_pdq_distance(&m->hashes[i], q), 0};
+    for (size_t i = 0; i < m->set.size; i++) {
+        all[i] = (struct wy_index_hit){m->set.ids[i],
+                                       (uint16_t)wy_pdq_distance(&m->set.hashes[i], q), 0};
     }
-    qsort(all, m->size, sizeof *all, cmp_knn);
+    qsort(all, m->set.size, sizeof *all, cmp_knn);
     size_t found = 12345;
     assert_int_equal(wy_index_knn(index, q, k, got, &found), WY_OK);
-    assert_int_equal(found, k < m->size ? k : m->size);
+    assert_int_equal(found, k < m->set.size ? k : m->set.size);
     for (size_t i = 0; i < found; i++) {
         assert_int_equal(got[i].id, all[i].id);
         assert_int_equal(got[i].distance, all[i].distance);
@@ -445,8 +423,8 @@ static void test_knn(void **state)
     uint64_t rng = 77;
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         struct wy_pdq_hash q[2];
-        random_hash(&rng, &q[0]);
-        random_hash(&rng, &q[1]);
+        tsup_random_hash(&rng, &q[0]);
+        tsup_random_hash(&rng, &q[1]);
         struct model m = {0};
         build_model(&rng, &m, sizes[s], q, 2);
         for (size_t l = 0; l < nlevels; l++) {
@@ -470,12 +448,12 @@ static void test_planted(void **state)
     for (size_t l = 0; l < nlevels; l++) {
         uint64_t rng = 4242;
         struct wy_pdq_hash q;
-        random_hash(&rng, &q);
+        tsup_random_hash(&rng, &q);
         struct wy_index *index = NULL;
         assert_int_equal(wy_index_new(levels[l].ctx, WY_INDEX_AUTO, &index), WY_OK);
         for (uint64_t i = 0; i < 5000; i++) {
             struct wy_pdq_hash h;
-            random_hash(&rng, &h);
+            tsup_random_hash(&rng, &h);
             assert_int_equal(wy_index_add(index, &h, 1000 + i), WY_OK);
         }
         for (unsigned d = 0; d <= 64; d++) {
@@ -507,7 +485,7 @@ static void test_early_stop(void **state)
     struct wy_ctx *ctx = tsup_state_ctx(state);
     uint64_t rng = 8;
     struct wy_pdq_hash h;
-    random_hash(&rng, &h);
+    tsup_random_hash(&rng, &h);
     struct wy_index *index = NULL;
     assert_int_equal(wy_index_new(ctx, WY_INDEX_AUTO, &index), WY_OK);
     for (uint64_t i = 0; i < 2000; i++) {
@@ -569,11 +547,11 @@ static void test_concurrent_searches(void **state)
     assert_int_equal(wy_index_new(ctx, WY_INDEX_AUTO, &index), WY_OK);
     struct wy_pdq_hash queries[WY_DIH_COUNT];
     for (size_t k = 0; k < WY_DIH_COUNT; k++) {
-        random_hash(&rng, &queries[k]);
+        tsup_random_hash(&rng, &queries[k]);
     }
     for (uint64_t i = 0; i < 20000; i++) {
         struct wy_pdq_hash h;
-        random_hash(&rng, &h);
+        tsup_random_hash(&rng, &h);
         if (i % 100 == 0) {
             h = queries[i % WY_DIH_COUNT]; /* some exact hits */
         }
@@ -606,8 +584,8 @@ static void test_errors(void **state)
     uint64_t rng = 3;
     struct wy_pdq_hash a;
     struct wy_pdq_hash b;
-    random_hash(&rng, &a);
-    random_hash(&rng, &b);
+    tsup_random_hash(&rng, &a);
+    tsup_random_hash(&rng, &b);
     assert_int_equal(wy_index_remove(index, 1), WY_ENOENT);
     assert_int_equal(wy_index_add(index, &a, 1), WY_OK);
     assert_int_equal(wy_index_add(index, &b, 1), WY_EINVAL);
@@ -640,7 +618,7 @@ static void assert_index_equals(const struct wy_index *index, const struct model
 {
     struct wy_pdq_hash q;
     memset(&q, 0, sizeof q);
-    assert_int_equal(wy_index_size(index), m->size);
+    assert_int_equal(wy_index_size(index), m->set.size);
     check_range(index, m, &q, 1, 256);
 }
 
@@ -656,9 +634,9 @@ static enum wy_status oom_run(struct wy_ctx *ctx, void *user)
     uint64_t rng = 11;
     for (uint64_t i = 0; i < 400 && st == WY_OK; i++) {
         struct wy_pdq_hash h;
-        random_hash(&rng, &h);
+        tsup_random_hash(&rng, &h);
         if (i % 3 == 2) {
-            assert_int_equal(wy_index_remove(index, m.ids[0]), WY_OK);
+            assert_int_equal(wy_index_remove(index, m.set.ids[0]), WY_OK);
             model_remove_at(&m, 0);
         }
         st = wy_index_add(index, &h, i);

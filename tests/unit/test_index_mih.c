@@ -22,47 +22,12 @@
 
 /* ---- the model and hit lists ---- */
 
-struct model {
-    struct wy_pdq_hash *hashes;
-    uint64_t *ids;
-    size_t size;
-    size_t cap;
-};
-
 struct hits {
     struct wy_index_hit *v;
     size_t n;
     size_t cap;
     size_t stop_after; /* 0: never stop */
 };
-
-static void model_add(struct model *m, const struct wy_pdq_hash *h, uint64_t id)
-{
-    if (m->size == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->hashes = realloc(m->hashes, m->cap * sizeof *m->hashes);
-        m->ids = realloc(m->ids, m->cap * sizeof *m->ids);
-        assert_non_null(m->hashes);
-        assert_non_null(m->ids);
-    }
-    m->hashes[m->size] = *h;
-    m->ids[m->size] = id;
-    m->size++;
-}
-
-static void model_remove_at(struct model *m, size_t i)
-{
-    m->size--;
-    m->hashes[i] = m->hashes[m->size];
-    m->ids[i] = m->ids[m->size];
-}
-
-static void model_free(struct model *m)
-{
-    free(m->hashes);
-    free(m->ids);
-    memset(m, 0, sizeof *m);
-}
 
 static void hits_push(struct hits *h, const struct wy_index_hit *hit)
 {
@@ -95,7 +60,7 @@ static int hit_cmp(const void *a, const void *b)
 }
 
 /* The naive answer: every (query, entry) within radius, or for min_only each entry's best. */
-static void model_range(const struct model *m, const struct wy_pdq_hash *q, size_t count,
+static void model_range(const struct tsup_hashset *m, const struct wy_pdq_hash *q, size_t count,
                         unsigned radius, bool min_only, struct hits *out)
 {
     for (size_t i = 0; i < m->size; i++) {
@@ -120,7 +85,7 @@ static void model_range(const struct model *m, const struct wy_pdq_hash *q, size
 }
 
 /* Runs one search and asserts it equals the model's, with no (query, id) twice. */
-static void check_range(const struct wy__mih *mih, const struct model *m,
+static void check_range(const struct wy__mih *mih, const struct tsup_hashset *m,
                         const struct wy_pdq_hash *q, size_t count, unsigned radius, bool min_only)
 {
     struct hits got = {0};
@@ -150,14 +115,6 @@ static void check_range(const struct wy__mih *mih, const struct model *m,
 }
 
 /* ---- data ---- */
-
-static void random_hash(uint64_t *seed, struct wy_pdq_hash *h)
-{
-    for (size_t i = 0; i < WY_PDQ_BYTES; i += 8) {
-        const uint64_t r = tsup_rand(seed);
-        memcpy(&h->bytes[i], &r, 8);
-    }
-}
 
 static void flip(struct wy_pdq_hash *h, unsigned bit)
 {
@@ -203,10 +160,11 @@ static struct wy__mih *mih_new(struct wy_ctx *ctx, unsigned m)
     return mih;
 }
 
-static void add_both(struct wy__mih *mih, struct model *m, const struct wy_pdq_hash *h, uint64_t id)
+static void add_both(struct wy__mih *mih, struct tsup_hashset *m, const struct wy_pdq_hash *h,
+                     uint64_t id)
 {
     assert_int_equal(wy__mih_add(mih, h, id), WY_OK);
-    model_add(m, h, id);
+    tsup_hashset_add(m, h, id);
 }
 
 static const unsigned substring_counts[] = {16, 32};
@@ -250,10 +208,10 @@ static void test_random_sizes(void **state)
     for (size_t mi = 0; mi < 2; mi++) {
         for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
             struct wy__mih *mih = mih_new(ctx, substring_counts[mi]);
-            struct model m = {0};
+            struct tsup_hashset m = {0};
             for (size_t i = 0; i < sizes[si]; i++) {
                 struct wy_pdq_hash h;
-                random_hash(&seed, &h);
+                tsup_random_hash(&seed, &h);
                 add_both(mih, &m, &h, i * 7 + 3);
             }
             assert_int_equal(wy__mih_size(mih), sizes[si]);
@@ -273,7 +231,7 @@ static void test_random_sizes(void **state)
                 check_range(mih, &m, q, count, radii[ri], true);
             }
             wy__mih_free(mih);
-            model_free(&m);
+            tsup_hashset_free(&m);
         }
     }
 }
@@ -285,10 +243,10 @@ static void test_planted(void **state)
     uint64_t seed = 99;
     for (size_t mi = 0; mi < 2; mi++) {
         struct wy__mih *mih = mih_new(ctx, substring_counts[mi]);
-        struct model m = {0};
+        struct tsup_hashset m = {0};
         struct wy_pdq_hash q[3];
         for (size_t k = 0; k < 3; k++) {
-            random_hash(&seed, &q[k]);
+            tsup_random_hash(&seed, &q[k]);
         }
         uint64_t id = 1;
         for (unsigned d = 0; d <= 64; d++) {
@@ -301,7 +259,7 @@ static void test_planted(void **state)
         }
         for (size_t i = 0; i < 2000; i++) {
             struct wy_pdq_hash h;
-            random_hash(&seed, &h);
+            tsup_random_hash(&seed, &h);
             add_both(mih, &m, &h, id++);
         }
         for (unsigned r = 0; r <= 70; r++) {
@@ -309,7 +267,7 @@ static void test_planted(void **state)
             check_range(mih, &m, q, 3, r, true);
         }
         wy__mih_free(mih);
-        model_free(&m);
+        tsup_hashset_free(&m);
     }
 }
 
@@ -320,10 +278,10 @@ static void test_add_remove(void **state)
     uint64_t seed = 7;
     for (size_t mi = 0; mi < 2; mi++) {
         struct wy__mih *mih = mih_new(ctx, substring_counts[mi]);
-        struct model m = {0};
+        struct tsup_hashset m = {0};
         uint64_t next_id = 1;
         struct wy_pdq_hash centre;
-        random_hash(&seed, &centre);
+        tsup_random_hash(&seed, &centre);
         for (size_t step = 0; step < 6000; step++) {
             const uint64_t r = tsup_rand(&seed) % 10;
             if (r < 6 || m.size == 0) {
@@ -334,7 +292,7 @@ static void test_add_remove(void **state)
                 const size_t i = tsup_rand(&seed) % m.size;
                 assert_int_equal(wy__mih_remove(mih, &m.hashes[i], m.ids[i]), WY_OK);
                 assert_int_equal(wy__mih_remove(mih, &m.hashes[i], m.ids[i]), WY_ENOENT);
-                model_remove_at(&m, i);
+                tsup_hashset_remove_at(&m, i);
             }
             assert_int_equal(wy__mih_size(mih), m.size);
             if (step % 500 == 0) {
@@ -346,11 +304,11 @@ static void test_add_remove(void **state)
         /* Empty it completely: every bucket array goes back (the checking allocator agrees). */
         while (m.size > 0) {
             assert_int_equal(wy__mih_remove(mih, &m.hashes[0], m.ids[0]), WY_OK);
-            model_remove_at(&m, 0);
+            tsup_hashset_remove_at(&m, 0);
         }
         check_range(mih, &m, &centre, 1, 64, false);
         wy__mih_free(mih);
-        model_free(&m);
+        tsup_hashset_free(&m);
     }
 }
 
@@ -360,7 +318,7 @@ static void test_remove_missing(void **state)
     struct wy__mih *mih = mih_new(ctx, 16);
     uint64_t seed = 5;
     struct wy_pdq_hash h;
-    random_hash(&seed, &h);
+    tsup_random_hash(&seed, &h);
     assert_int_equal(wy__mih_remove(mih, &h, 1), WY_ENOENT);
     assert_int_equal(wy__mih_add(mih, &h, 1), WY_OK);
     assert_int_equal(wy__mih_remove(mih, &h, 2), WY_ENOENT);
@@ -381,9 +339,9 @@ static void test_adversarial(void **state)
     for (size_t mi = 0; mi < 2; mi++) {
         for (int shape = 0; shape < 3; shape++) {
             struct wy__mih *mih = mih_new(ctx, substring_counts[mi]);
-            struct model m = {0};
+            struct tsup_hashset m = {0};
             struct wy_pdq_hash base;
-            random_hash(&seed, &base);
+            tsup_random_hash(&seed, &base);
             for (uint64_t i = 0; i < 3000; i++) {
                 struct wy_pdq_hash h = base;
                 if (shape == 1) {
@@ -402,7 +360,7 @@ static void test_adversarial(void **state)
                 check_range(mih, &m, q, 2, radius, true);
             }
             wy__mih_free(mih);
-            model_free(&m);
+            tsup_hashset_free(&m);
         }
     }
 }
@@ -435,27 +393,27 @@ static enum wy_status oom_once(struct wy_ctx *ctx, void *user)
     if (st != WY_OK) {
         return st;
     }
-    struct model m = {0};
+    struct tsup_hashset m = {0};
     uint64_t seed = 3;
     struct wy_pdq_hash centre;
-    random_hash(&seed, &centre);
+    tsup_random_hash(&seed, &centre);
     for (uint64_t i = 0; i < 60 && st == WY_OK; i++) {
         /* Few distinct keys, so buckets grow several times. */
         const struct wy_pdq_hash h = flip_random(&seed, &centre, (unsigned)(i % 5));
         st = wy__mih_add(mih, &h, i);
         if (st == WY_OK) {
-            model_add(&m, &h, i);
+            tsup_hashset_add(&m, &h, i);
         }
         if (st == WY_OK && i % 4 == 3) {
             assert_int_equal(wy__mih_remove(mih, &m.hashes[0], m.ids[0]), WY_OK);
-            model_remove_at(&m, 0);
+            tsup_hashset_remove_at(&m, 0);
         }
     }
     /* Success or not, the structure holds exactly the model's codes. */
     assert_int_equal(wy__mih_size(mih), m.size);
     check_range(mih, &m, &centre, 1, 20, false);
     wy__mih_free(mih);
-    model_free(&m);
+    tsup_hashset_free(&m);
     return st;
 }
 
