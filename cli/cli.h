@@ -27,9 +27,15 @@ struct cli_command {
 int cmd_hash(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_bank(int argc, char **argv);
+int cmd_case(int argc, char **argv);
 extern const char cmd_hash_help[];
 extern const char cmd_bench_help[];
 extern const char cmd_compare_help[];
+extern const char cmd_init_help[];
+extern const char cmd_bank_help[];
+extern const char cmd_case_help[];
 
 /* Aborting allocation for the program (the library never aborts). */
 void *cli_xmalloc(size_t n);
@@ -59,6 +65,15 @@ struct cli_paths {
  */
 void cli_paths_collect(struct cli_paths *paths, char **args, int count);
 void cli_paths_free(struct cli_paths *paths);
+
+/* The store's path: --db, else $WITHYOU_DB, else ./withyou.db. */
+const char *cli_store_path(const char *opt_db);
+
+/* The key file for a store (caller frees), or NULL when the key is in $WITHYOU_KEY. */
+char *cli_key_path(const char *db, const char *opt_key_file);
+
+/* Opens the store with its key; prints the reason and returns NULL on failure. */
+struct wy_bank *cli_store_open(struct wy_ctx *ctx, const char *opt_db, const char *opt_key_file);
 
 /* Number of online CPUs (at least 1). */
 unsigned cli_cpu_count(void);

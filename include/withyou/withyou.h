@@ -15,5 +15,7 @@
 #include "withyou/pdq.h"
 #include "withyou/pipeline.h"
 #include "withyou/codec.h"
+#include "withyou/index.h"
+#include "withyou/bank.h"
 
 #endif /* WY_WITHYOU_WITHYOU_H */

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_case.c: `withyou case new|add|withdraw|show`: a survivor's registration. `add` hashes the
+ * pictures with the same hasher as `withyou hash` and registers, for each, its PDQ hash and the
+ * MD5 and SHA-256 of its bytes, all files in one transaction: either the whole set is registered
+ * or nothing is.
+ */
+#include "wy_setup.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const char cmd_case_help[] =
+    "usage: withyou case new --bank NAME [--ref CODE] [--db PATH]\n"
+    "       withyou case add [--db PATH] CASE PATH...\n"
+    "       withyou case withdraw [--db PATH] CASE\n"
+    "       withyou case show [--db PATH] CASE\n"
+    "\n"
+    "new: opens a case in a bank and prints its reference as the last line (generated when\n"
+    "--ref is not given). add: fingerprints the pictures (files or directories) and registers\n"
+    "their PDQ hash, MD5 and SHA-256 in the case, all or nothing; pictures whose PDQ quality\n"
+    "is below the bank's floor are refused with the reason. withdraw: the survivor withdraws;\n"
+    "the case's fingerprints stop matching at once. show: the case's bank, status, dates and\n"
+    "number of active fingerprints. The store is found as for 'withyou init'.\n"
+    "\n"
+    "example:\n"
+    "  ref=$(withyou case new --bank main | tail -1)\n"
+    "  withyou case add \"$ref\" ~/private/photos\n"
+    "  withyou case show \"$ref\"\n";
+
+struct case_args {
+    const char *db;
+    const char *key_file;
+    const char *bank;
+    const char *ref;
+};
+
+static int parse_case_args(int argc, char **argv, struct case_args *a)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"key-file", required_argument, NULL, 'k'},
+                                         {"bank", required_argument, NULL, 'b'},
+                                         {"ref", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            a->db = optarg;
+            break;
+        case 'k':
+            a->key_file = optarg;
+            break;
+        case 'b':
+            a->bank = optarg;
+            break;
+        case 'r':
+            a->ref = optarg;
+            break;
+        default:
+            fputs("try 'withyou help case'\n", stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+static int fail_status(const char *what, enum wy_status st, const struct wy_diag *diag)
+{
+    cli_error("%s: %s", what, diag != NULL && diag->msg[0] ? diag->msg : wy_strerror(st));
+    return CLI_EXIT_FAILED;
+}
+
+static int case_new(struct wy_bank *bank, const struct case_args *a)
+{
+    if (a->bank == NULL) {
+        cli_error("case new: --bank NAME is required");
+        return CLI_EXIT_USAGE;
+    }
+    struct wy_bank_info b;
+    enum wy_status st = wy_bank_bank_find(bank, a->bank, &b);
+    if (st != WY_OK) {
+        return fail_status(a->bank, st, NULL);
+    }
+    struct wy_case_info info;
+    struct wy_diag diag;
+    wy_diag_clear(&diag);
+    st = wy_bank_case_new(bank, b.id, a->ref, &info, &diag);
+    if (st != WY_OK) {
+        return fail_status("case new", st, &diag);
+    }
+    printf("%s\n", info.ref);
+    return CLI_EXIT_OK;
+}
+
+static const char *status_name(enum wy_case_status s)
+{
+    return s == WY_CASE_OPEN ? "open" : s == WY_CASE_WITHDRAWN ? "withdrawn" : "closed";
+}
+
+static int case_show(struct wy_bank *bank, const char *ref)
+{
+    struct wy_case_info info;
+    const enum wy_status st = wy_bank_case_find(bank, ref, &info);
+    if (st != WY_OK) {
+        return fail_status(ref, st, NULL);
+    }
+    char created[32];
+    char updated[32];
+    const time_t c = (time_t)info.created_s;
+    const time_t u = (time_t)info.updated_s;
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&c));
+    strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", gmtime(&u));
+    printf("case\t%s\nstatus\t%s\ncreated\t%s\nupdated\t%s\nfingerprints\t%zu\n", info.ref,
+           status_name(info.status), created, updated, info.fingerprint_count);
+    return CLI_EXIT_OK;
+}
+
+static int case_withdraw(struct wy_bank *bank, const char *ref)
+{
+    struct wy_case_info info;
+    enum wy_status st = wy_bank_case_find(bank, ref, &info);
+    if (st == WY_OK) {
+        st = wy_bank_case_set_status(bank, info.id, WY_CASE_WITHDRAWN);
+    }
+    if (st != WY_OK) {
+        return fail_status(ref, st, NULL);
+    }
+    printf("%s\twithdrawn\t%zu fingerprints deactivated\n", ref, info.fingerprint_count);
+    return CLI_EXIT_OK;
+}
+
+/* Appends the three fingerprints of one hashed picture to `fps`. */
+static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                              const struct wy_hash_record *rec, const char *path)
+{
+    const struct {
+        enum wy_fp_kind kind;
+        const uint8_t *value;
+        size_t len;
+    } parts[] = {{WY_FP_PDQ, rec->pdq.bytes, WY_PDQ_BYTES},
+                 {WY_FP_MD5, rec->digest.md5, WY_MD5_BYTES},
+                 {WY_FP_SHA256, rec->digest.sha256, WY_SHA256_BYTES}};
+    for (size_t i = 0; i < 3; i++) {
+        struct wy_fingerprint *fp = &fps[(*n)++];
+        memset(fp, 0, sizeof *fp);
+        fp->kind = parts[i].kind;
+        memcpy(fp->value, parts[i].value, parts[i].len);
+        fp->quality = parts[i].kind == WY_FP_PDQ ? rec->quality : -1;
+        fp->case_id = case_id;
+        fp->frame_ms = -1;
+        snprintf(fp->source, sizeof fp->source, "%s", path);
+    }
+}
+
+struct bank_lookup {
+    int64_t id;
+    struct wy_bank_info info;
+    bool found;
+};
+
+static bool find_bank_by_id(void *user, const struct wy_bank_info *info)
+{
+    struct bank_lookup *l = user;
+    if (info->id == l->id) {
+        l->info = *info;
+        l->found = true;
+    }
+    return !l->found;
+}
+
+/* A picture below the bank's quality floor is refused here, by path, before the store sees it:
+ * its fingerprint would match unrelated pictures. */
+static bool quality_ok(const struct bank_lookup *b, const struct wy_hash_record *rec,
+                       const char *path)
+{
+    if (rec->quality >= b->info.min_quality) {
+        return true;
+    }
+    fprintf(stderr, "%s: PDQ quality %d is below the floor %d of bank %s\n", path, rec->quality,
+            b->info.min_quality, b->info.name);
+    return false;
+}
+
+static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, char **paths_in,
+                    int count)
+{
+    struct wy_case_info info;
+    enum wy_status st = wy_bank_case_find(bank, ref, &info);
+    struct bank_lookup b = {0};
+    if (st == WY_OK) {
+        b.id = info.bank_id;
+        st = wy_bank_bank_list(bank, find_bank_by_id, &b);
+    }
+    if (st == WY_OK && !b.found) {
+        st = WY_ENOENT;
+    }
+    if (st != WY_OK) {
+        return fail_status(ref, st, NULL);
+    }
+    struct cli_paths paths = {0};
+    cli_paths_collect(&paths, paths_in, count);
+    struct wy_hasher *h = NULL;
+    if (wy_hasher_new(ctx, NULL, &h) != WY_OK) {
+        cli_error("out of memory");
+        exit(CLI_EXIT_FAILED);
+    }
+    struct wy_fingerprint *fps = cli_xmalloc(sizeof *fps * 3 * (paths.count + 1));
+    size_t n = 0;
+    size_t failed = paths.errors;
+    for (size_t i = 0; i < paths.count; i++) {
+        struct wy_hash_record rec;
+        struct wy_diag diag;
+        st = wy_hasher_hash_file(h, paths.items[i], &rec, &diag);
+        if (st != WY_OK) {
+            fprintf(stderr, "%s: %s\n", paths.items[i], diag.msg[0] ? diag.msg : wy_strerror(st));
+            failed++;
+            continue;
+        }
+        if (!quality_ok(&b, &rec, paths.items[i])) {
+            failed++;
+            continue;
+        }
+        push_fingerprints(fps, &n, info.id, &rec, paths.items[i]);
+    }
+    int rc = CLI_EXIT_FAILED;
+    if (failed > 0) {
+        cli_error("case add: %zu file(s) could not be fingerprinted; nothing registered", failed);
+    } else {
+        struct wy_diag diag;
+        wy_diag_clear(&diag);
+        st = wy_bank_fp_add(bank, fps, n, &diag);
+        if (st == WY_OK) {
+            printf("%s\t%zu pictures registered\n", ref, n / 3);
+            rc = CLI_EXIT_OK;
+        } else {
+            fail_status("case add", st, &diag);
+        }
+    }
+    free(fps);
+    wy_hasher_free(h);
+    cli_paths_free(&paths);
+    return rc;
+}
+
+static int case_run(struct wy_ctx *ctx, struct wy_bank *bank, const char *verb, int argc,
+                    char **argv, const struct case_args *a)
+{
+    const int rest = argc - optind;
+    if (strcmp(verb, "new") == 0 && rest == 0) {
+        return case_new(bank, a);
+    }
+    if (strcmp(verb, "show") == 0 && rest == 1) {
+        return case_show(bank, argv[optind]);
+    }
+    if (strcmp(verb, "withdraw") == 0 && rest == 1) {
+        return case_withdraw(bank, argv[optind]);
+    }
+    if (strcmp(verb, "add") == 0 && rest >= 2) {
+        return case_add(ctx, bank, argv[optind], argv + optind + 1, rest - 1);
+    }
+    fputs(cmd_case_help, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int cmd_case(int argc, char **argv)
+{
+    static const char *const verbs[] = {"new", "add", "withdraw", "show"};
+    bool known = false;
+    for (size_t i = 0; argc >= 2 && i < sizeof verbs / sizeof verbs[0]; i++) {
+        known |= strcmp(argv[1], verbs[i]) == 0;
+    }
+    if (!known) {
+        fputs(cmd_case_help, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    struct case_args a = {0};
+    const int early = parse_case_args(argc - 1, argv + 1, &a);
+    if (early >= 0) {
+        return early;
+    }
+    struct wy_ctx *ctx = cli_ctx_new();
+    struct wy_bank *bank = cli_store_open(ctx, a.db, a.key_file);
+    int rc = CLI_EXIT_FAILED;
+    if (bank != NULL) {
+        rc = case_run(ctx, bank, argv[1], argc - 1, argv + 1, &a);
+        wy_bank_close(bank);
+    }
+    wy_ctx_free(ctx);
+    return rc;
+}

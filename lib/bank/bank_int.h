@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bank_int.h: the inside of the fingerprint store: the backend vtable, the store object and the
+ * crypto helpers of bank_crypt.c.
+ *
+ * The split of work: bank.c validates arguments, encrypts and decrypts (through bank_crypt.c)
+ * and drives transactions; a backend only moves rows and opaque ciphertexts in and out of its
+ * database, so a PostgreSQL backend never sees a key or a plaintext. Backends translate their
+ * own error codes into `enum wy_status` before returning (STYLE.md section 3.8).
+ */
+#ifndef WY_BANK_BANK_INT_H
+#define WY_BANK_BANK_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "withyou/bank.h"
+
+/* ---- crypto (bank_crypt.c) ---- */
+
+#define WY__BANK_SUBKEY_BYTES 32
+#define WY__BANK_BLIND_BYTES 32
+#define WY__BANK_CHECK_BYTES 32
+/* A sealed value is nonce (24 bytes) || ciphertext || tag (16 bytes). */
+#define WY__BANK_SEAL_OVERHEAD (24 + 16)
+/* Source labels are padded to this block size before sealing, so ciphertext lengths say little
+ * about the length of a file name. */
+#define WY__BANK_PAD_BLOCK 32
+
+/* Subkeys derived from the master key, one per purpose, so that no key is used twice. */
+struct wy__bank_keys {
+    uint8_t seal[WY__BANK_SUBKEY_BYTES];
+    uint8_t blind[WY__BANK_SUBKEY_BYTES];
+    uint8_t check[WY__BANK_SUBKEY_BYTES];
+};
+
+/* Initialises libsodium once per process. @return WY_OK; WY_EINTERNAL if it cannot start. */
+enum wy_status wy__bank_crypto_init(void);
+void wy__bank_keys_derive(const struct wy_bank_key *master, struct wy__bank_keys *keys);
+void wy__bank_keys_wipe(struct wy__bank_keys *keys);
+/* The key check value stored in the database to recognise the key without revealing it. */
+void wy__bank_key_check(const struct wy__bank_keys *keys, uint8_t out[WY__BANK_CHECK_BYTES]);
+bool wy__bank_key_check_equal(const uint8_t *a, const uint8_t *b);
+/* Keyed BLAKE2b of (kind, value): the blind index of exact lookups and of the suppression list. */
+void wy__bank_blind(const struct wy__bank_keys *keys, enum wy_fp_kind kind, const uint8_t *value,
+                    size_t len, uint8_t out[WY__BANK_BLIND_BYTES]);
+/* Encrypts msg[0..len) with associated data ad; `out` holds len + WY__BANK_SEAL_OVERHEAD. */
+void wy__bank_seal(const struct wy__bank_keys *keys, const uint8_t *msg, size_t len,
+                   const uint8_t *ad, size_t ad_len, uint8_t *out);
+/* Decrypts into out (out_cap >= clen - overhead). @return WY_OK; WY_ECORRUPT (forged, wrong
+ * key or truncated). */
+enum wy_status wy__bank_unseal(const struct wy__bank_keys *keys, const uint8_t *cipher, size_t clen,
+                               const uint8_t *ad, size_t ad_len, uint8_t *out, size_t out_cap,
+                               size_t *out_len);
+/* Pads a label to WY__BANK_PAD_BLOCK in place (buf holds cap bytes); false if it does not fit. */
+bool wy__bank_pad(uint8_t *buf, size_t len, size_t cap, size_t *padded_len);
+bool wy__bank_unpad(const uint8_t *buf, size_t len, size_t *unpadded_len);
+void wy__bank_random(void *buf, size_t len);
+void wy__bank_wipe(void *buf, size_t len);
+
+/* ---- schema migrations (generated from schema/NNN_name.sql) ---- */
+
+struct wy__bank_migration {
+    int version; /* the schema version after this migration */
+    const char *name;
+    const char *sql;
+};
+extern const struct wy__bank_migration wy__bank_migrations[];
+extern const size_t wy__bank_migration_count;
+
+/* ---- the backend interface ---- */
+
+/* A fingerprint row as a backend stores it. Pointers stay valid during a row callback only. */
+struct wy__fp_row {
+    int64_t id;
+    enum wy_fp_kind kind;
+    const uint8_t *value_cipher;
+    size_t value_len;
+    const uint8_t *blind; /* WY__BANK_BLIND_BYTES */
+    int quality;
+    int64_t case_id;
+    int64_t bank_id;
+    int64_t frame_ms;
+    const uint8_t *source_cipher; /* NULL: no label */
+    size_t source_len;
+    int64_t added_s;
+    bool active;
+};
+
+/* Row callbacks return WY_OK to go on, WY__STOP to stop early (not an error) or an error. */
+#define WY__STOP 1
+typedef int (*wy__fp_row_fn)(void *user, const struct wy__fp_row *row);
+
+/* Scan filters; `blind` NULL scans by kind and bank, non-NULL looks up one exact value. */
+struct wy__fp_filter {
+    enum wy_fp_kind kind;
+    int64_t bank_id; /* 0: every bank */
+    const uint8_t *blind;
+};
+
+struct wy_bank;
+
+/*
+ * A storage backend. Every operation returns a status and fills its out-parameters only on
+ * success. Writes happen inside txn_begin/txn_commit (txn_rollback undoes them); reads need no
+ * transaction. `diag` may be NULL everywhere.
+ */
+struct wy__bank_backend {
+    const char *name;
+    /* Opens (create: makes a new file, refusing an existing one) and migrates to the newest
+     * schema. A store that had no schema yet records `check` (the key check value) in the same
+     * transaction as its first schema, so a store never exists without one. */
+    enum wy_status (*open)(struct wy_bank *bank, const char *path, bool create,
+                           const uint8_t *check, struct wy_diag *diag);
+    void (*close)(struct wy_bank *bank);
+    enum wy_status (*txn_begin)(struct wy_bank *bank, struct wy_diag *diag);
+    enum wy_status (*txn_commit)(struct wy_bank *bank, struct wy_diag *diag);
+    void (*txn_rollback)(struct wy_bank *bank);
+    /* Metadata blobs; get gives WY_ENOENT when unset and WY_ETOOBIG when over `cap`. */
+    enum wy_status (*meta_get)(struct wy_bank *bank, const char *name, uint8_t *out, size_t cap,
+                               size_t *len);
+    enum wy_status (*meta_put)(struct wy_bank *bank, const char *name, const uint8_t *value,
+                               size_t len, struct wy_diag *diag);
+    enum wy_status (*bank_insert)(struct wy_bank *bank, const struct wy_bank_info *info,
+                                  int64_t *id, struct wy_diag *diag);
+    /* By name when `name` is non-NULL, else by id. */
+    enum wy_status (*bank_get)(struct wy_bank *bank, const char *name, int64_t id,
+                               struct wy_bank_info *info);
+    enum wy_status (*bank_list)(struct wy_bank *bank, wy_bank_info_fn fn, void *user);
+    /* Fills info->id; a reference already taken gives WY_EINVAL. */
+    enum wy_status (*case_insert)(struct wy_bank *bank, struct wy_case_info *info,
+                                  struct wy_diag *diag);
+    /* By ref when `ref` is non-NULL, else by id. */
+    enum wy_status (*case_get)(struct wy_bank *bank, const char *ref, int64_t id,
+                               struct wy_case_info *info);
+    /* Sets status and updated time, (de)activates the case's fingerprints and logs changes. */
+    enum wy_status (*case_set_status)(struct wy_bank *bank, int64_t case_id,
+                                      enum wy_case_status status, bool fps_active, int64_t now_s);
+    /* Notes ciphertext; `*len` 0 when there are none. */
+    enum wy_status (*case_notes_get)(struct wy_bank *bank, int64_t case_id, uint8_t *out,
+                                     size_t cap, size_t *len);
+    enum wy_status (*case_notes_put)(struct wy_bank *bank, int64_t case_id, const uint8_t *cipher,
+                                     size_t len, int64_t now_s);
+    /* Inserts an active fingerprint and its change-feed entry; fills row->id (ignored on input). */
+    enum wy_status (*fp_insert)(struct wy_bank *bank, struct wy__fp_row *row, struct wy_diag *diag);
+    enum wy_status (*fp_get)(struct wy_bank *bank, int64_t id, wy__fp_row_fn fn, void *user);
+    /* Active, unsuppressed fingerprints matching the filter, in id order. */
+    enum wy_status (*fp_scan)(struct wy_bank *bank, const struct wy__fp_filter *filter,
+                              wy__fp_row_fn fn, void *user);
+    enum wy_status (*suppress_put)(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *blind,
+                                   const uint8_t *value_cipher, size_t value_len,
+                                   const char *reason);
+    enum wy_status (*suppress_has)(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *blind,
+                                   bool *found);
+    enum wy_status (*seq)(struct wy_bank *bank, int64_t *seq);
+    enum wy_status (*changes)(struct wy_bank *bank, int64_t since, wy_bank_change_fn fn,
+                              void *user);
+};
+
+extern const struct wy__bank_backend wy__bank_sqlite;
+
+struct wy_bank {
+    struct wy_ctx *ctx;
+    const struct wy__bank_backend *backend;
+    void *conn; /* the backend's connection state */
+    struct wy__bank_keys keys;
+    int schema_version;
+};
+
+#endif /* WY_BANK_BANK_INT_H */
