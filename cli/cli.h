@@ -30,12 +30,14 @@ int cmd_compare(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_bank(int argc, char **argv);
 int cmd_case(int argc, char **argv);
+int cmd_match(int argc, char **argv);
 extern const char cmd_hash_help[];
 extern const char cmd_bench_help[];
 extern const char cmd_compare_help[];
 extern const char cmd_init_help[];
 extern const char cmd_bank_help[];
 extern const char cmd_case_help[];
+extern const char cmd_match_help[];
 
 /* Aborting allocation for the program (the library never aborts). */
 void *cli_xmalloc(size_t n);

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"init", cmd_init, "create a store of fingerprints and its key", cmd_init_help},
     {"bank", cmd_bank, "create and list banks (withyou bank create NAME)", cmd_bank_help},
     {"case", cmd_case, "open a case, register pictures, withdraw", cmd_case_help},
+    {"match", cmd_match, "find registered pictures among files (PDQ and MD5)", cmd_match_help},
     {"bench", cmd_bench, "measure hashing or search speed (withyou bench hash|index ...)",
      cmd_bench_help},
     {"help", cmd_help, "explain a command", help_help},

@@ -159,6 +159,10 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
     wy_bank_bank_find(struct wy_bank *bank, const char *name, struct wy_bank_info *info);
 
+/** Reads a bank by id. @return WY_OK; WY_ENOENT. */
+WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
+    wy_bank_bank_get(struct wy_bank *bank, int64_t id, struct wy_bank_info *info);
+
 /**
  * Calls fn for each bank in name order (bytewise); fn returns false to stop. Callbacks of this
  * header must not call back into the same `struct wy_bank` (open a second one for that).
@@ -181,6 +185,11 @@ WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
 /** Finds a case by reference. @return WY_OK; WY_ENOENT. */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
     wy_bank_case_find(struct wy_bank *bank, const char *ref, struct wy_case_info *info);
+
+/** Reads a case by id (for instance the case_id of a matched fingerprint). @return WY_OK;
+ *  WY_ENOENT. */
+WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
+    wy_bank_case_get(struct wy_bank *bank, int64_t id, struct wy_case_info *info);
 
 /**
  * Sets a case's status. Withdrawing deactivates all its fingerprints in the same transaction;

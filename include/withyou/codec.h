@@ -43,6 +43,27 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 6) enum wy_status
     wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_record *rec, const char *path,
                        enum wy_codec_format format, unsigned flags, char **out, size_t *out_len);
 
+/** One match of a query picture against a registered fingerprint (all strings borrowed). */
+struct wy_match_row {
+    const char *query;    /* the query's path */
+    int distance;         /* PDQ Hamming distance; 0 for exact (MD5) matches */
+    const char *variant;  /* dihedral variant name (wy_dihedral_name) or "md5" */
+    const char *case_ref; /* the case's reference */
+    const char *bank;     /* the bank's name */
+};
+
+/** The TSV header of match lines: query, distance, variant, case, bank. */
+WY_API const char *wy_codec_match_header(void);
+
+/**
+ * Formats one match as a TSV or JSON line ending in '\n' (paths and names escaped as for hash
+ * lines). Caller owns `*out`; release with wy_free().
+ * @return WY_OK; WY_ENOMEM; WY_EINVAL for an unknown format.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
+    wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row *row,
+                        enum wy_codec_format format, char **out, size_t *out_len);
+
 #ifdef __cplusplus
 }
 #endif

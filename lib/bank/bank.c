@@ -178,6 +178,11 @@ enum wy_status wy_bank_bank_find(struct wy_bank *bank, const char *name, struct 
     return bank->backend->bank_get(bank, name, 0, info);
 }
 
+enum wy_status wy_bank_bank_get(struct wy_bank *bank, int64_t id, struct wy_bank_info *info)
+{
+    return bank->backend->bank_get(bank, NULL, id, info);
+}
+
 enum wy_status wy_bank_bank_list(struct wy_bank *bank, wy_bank_info_fn fn, void *user)
 {
     return bank->backend->bank_list(bank, fn, user);
@@ -262,6 +267,11 @@ enum wy_status wy_bank_case_new(struct wy_bank *bank, int64_t bank_id, const cha
 enum wy_status wy_bank_case_find(struct wy_bank *bank, const char *ref, struct wy_case_info *info)
 {
     return bank->backend->case_get(bank, ref, 0, info);
+}
+
+enum wy_status wy_bank_case_get(struct wy_bank *bank, int64_t id, struct wy_case_info *info)
+{
+    return bank->backend->case_get(bank, NULL, id, info);
 }
 
 enum wy_status wy_bank_case_set_status(struct wy_bank *bank, int64_t case_id,

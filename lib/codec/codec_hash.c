@@ -179,15 +179,44 @@ static json_t *hex_string(const uint8_t *bytes, size_t n)
     return s;
 }
 
+/* Sets o[key] to the path, made valid UTF-8, and o[key + "_hex"] to its exact bytes when it was
+ * not valid UTF-8, so that nothing is lost. */
+static enum wy_status json_set_path(json_t *o, const char *key, const char *path)
+{
+    bool valid = true;
+    char *clean = utf8_lossy(path, &valid);
+    if (clean == NULL) {
+        return WY_ENOMEM;
+    }
+    json_object_set_new(o, key, json_string(clean));
+    free(clean); /* lint: allowed */
+    if (!valid) {
+        char hex_key[64];
+        snprintf(hex_key, sizeof hex_key, "%s_hex", key);
+        json_object_set_new(o, hex_key, hex_string((const uint8_t *)path, strlen(path)));
+    }
+    return WY_OK;
+}
+
+/* Appends o as one compact line and releases it. */
+static enum wy_status sb_json_line(struct strbuf *sb, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (text == NULL) {
+        return WY_ENOMEM;
+    }
+    sb_str(sb, text);
+    sb_str(sb, "\n");
+    free(text); /* lint: allowed, jansson's allocator */
+    return WY_OK;
+}
+
 static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record *rec,
                                   const char *path, unsigned flags)
 {
     json_t *o = json_object();
-    bool valid = true;
-    char *clean = utf8_lossy(path, &valid);
-    if (o == NULL || clean == NULL) {
-        json_decref(o);
-        free(clean); /* lint: allowed */
+    if (o == NULL) {
         return WY_ENOMEM;
     }
     json_object_set_new(o, "pdq", hex_string(rec->pdq.bytes, WY_PDQ_BYTES));
@@ -203,19 +232,27 @@ static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record
         }
         json_object_set_new(o, "dihedral", arr);
     }
-    json_object_set_new(o, "path", json_string(clean));
-    if (!valid) {
-        json_object_set_new(o, "path_hex", hex_string((const uint8_t *)path, strlen(path)));
-    }
-    free(clean); /* lint: allowed */
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (text == NULL) {
+    if (json_set_path(o, "path", path) != WY_OK) {
+        json_decref(o);
         return WY_ENOMEM;
     }
-    sb_str(sb, text);
-    sb_str(sb, "\n");
-    free(text); /* lint: allowed, jansson's allocator */
+    return sb_json_line(sb, o);
+}
+
+/* Hands the finished line to the caller, or frees it on failure. */
+static enum wy_status sb_finish(struct strbuf *sb, enum wy_status st, char **out, size_t *out_len)
+{
+    if (st == WY_OK && sb->failed) {
+        st = WY_ENOMEM;
+    }
+    if (st != WY_OK) {
+        wy__free(sb->ctx, sb->ptr);
+        return st;
+    }
+    *out = sb->ptr;
+    if (out_len != NULL) {
+        *out_len = sb->len;
+    }
     return WY_OK;
 }
 
@@ -232,16 +269,51 @@ enum wy_status wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_recor
     } else {
         return WY_EINVAL;
     }
-    if (st == WY_OK && sb.failed) {
-        st = WY_ENOMEM;
+    return sb_finish(&sb, st, out, out_len);
+}
+
+const char *wy_codec_match_header(void)
+{
+    return "query\tdistance\tvariant\tcase\tbank\n";
+}
+
+static enum wy_status match_json(struct strbuf *sb, const struct wy_match_row *row)
+{
+    json_t *o = json_object();
+    if (o == NULL || json_set_path(o, "query", row->query) != WY_OK) {
+        json_decref(o);
+        return WY_ENOMEM;
     }
-    if (st != WY_OK) {
-        wy__free(ctx, sb.ptr);
-        return st;
+    json_object_set_new(o, "distance", json_integer(row->distance));
+    json_object_set_new(o, "variant", json_string(row->variant));
+    if (json_set_path(o, "case", row->case_ref) != WY_OK ||
+        json_set_path(o, "bank", row->bank) != WY_OK) {
+        json_decref(o);
+        return WY_ENOMEM;
     }
-    *out = sb.ptr;
-    if (out_len != NULL) {
-        *out_len = sb.len;
+    return sb_json_line(sb, o);
+}
+
+enum wy_status wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row *row,
+                                   enum wy_codec_format format, char **out, size_t *out_len)
+{
+    struct strbuf sb = {.ctx = ctx};
+    enum wy_status st = WY_OK;
+    if (format == WY_CODEC_TSV) {
+        char num[32];
+        sb_tsv_path(&sb, row->query);
+        snprintf(num, sizeof num, "\t%d\t", row->distance);
+        sb_str(&sb, num);
+        sb_str(&sb, row->variant);
+        sb_str(&sb, "\t");
+        sb_tsv_path(&sb, row->case_ref);
+        sb_str(&sb, "\t");
+        sb_tsv_path(&sb, row->bank);
+        sb_str(&sb, "\n");
+    } else if (format == WY_CODEC_JSON) {
+        st = match_json(&sb, row);
+    } else {
+        return WY_EINVAL;
     }
-    return WY_OK;
+    return sb_finish(&sb, st, out, out_len);
 }

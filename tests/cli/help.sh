@@ -2,7 +2,7 @@
 expect_exit 0 "$WITHYOU" --help
 grep -q "^  hash " out || fail "--help lists no hash command"
 grep -q "^  compare " out || fail "--help lists no compare command"
-for cmd in hash compare bench init bank case help version; do
+for cmd in hash compare match bench init bank case help version; do
   expect_exit 0 "$WITHYOU" help "$cmd"
   grep -q "usage: withyou" out || fail "help $cmd has no usage line"
 done
