@@ -556,6 +556,16 @@ static void test_cases(void **state)
     assert_true(found.created_s > 0 && found.updated_s == found.created_s);
     assert_int_equal(found.fingerprint_count, 0);
     assert_int_equal(wy_bank_case_find(bank, "WY-NOSUCHCASE", &found), WY_ENOENT);
+    /* By id, as a match reports a fingerprint's case and bank. */
+    struct wy_case_info by_id;
+    assert_int_equal(wy_bank_case_get(bank, found.id, &by_id), WY_OK);
+    assert_string_equal(by_id.ref, refs[7]);
+    assert_int_equal(by_id.bank_id, b);
+    assert_int_equal(wy_bank_case_get(bank, 99999, &by_id), WY_ENOENT);
+    struct wy_bank_info bi;
+    assert_int_equal(wy_bank_bank_get(bank, b, &bi), WY_OK);
+    assert_int_equal(bi.id, b);
+    assert_int_equal(wy_bank_bank_get(bank, 99999, &bi), WY_ENOENT);
     assert_int_equal(wy_bank_case_set_status(bank, found.id, (enum wy_case_status)7), WY_EINVAL);
     assert_int_equal(wy_bank_case_set_status(bank, 99999, WY_CASE_CLOSED), WY_ENOENT);
 

@@ -149,6 +149,30 @@ static void test_json_long_non_utf8_path(void **state)
     wy_free(ctx, line);
 }
 
+static void test_match_lines(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    const struct wy_match_row row = {"found/a\tb.jpg", 12, "flipy", "WY-ABC", "main"};
+    char *line = NULL;
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TSV, &line, NULL), WY_OK);
+    assert_string_equal(line, "found/a\\tb.jpg\t12\tflipy\tWY-ABC\tmain\n");
+    wy_free(ctx, line);
+    assert_string_equal(wy_codec_match_header(), "query\tdistance\tvariant\tcase\tbank\n");
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_JSON, &line, NULL), WY_OK);
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "query")), "found/a\tb.jpg");
+    assert_int_equal(json_integer_value(json_object_get(o, "distance")), 12);
+    assert_string_equal(json_string_value(json_object_get(o, "variant")), "flipy");
+    assert_string_equal(json_string_value(json_object_get(o, "case")), "WY-ABC");
+    assert_string_equal(json_string_value(json_object_get(o, "bank")), "main");
+    json_decref(o);
+    wy_free(ctx, line);
+    assert_int_equal(wy_codec_match_line(ctx, &row, (enum wy_codec_format)7, &line, NULL),
+                     WY_EINVAL);
+}
+
 static enum wy_status oom_format(struct wy_ctx *ctx, void *user)
 {
     (void)user;
@@ -188,6 +212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_non_utf8_path, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_json_long_non_utf8_path, tsup_setup_ctx,
                                         tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_match_lines, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_bad_format, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
     };
