@@ -8,6 +8,12 @@
  * stays one line. JSON lines carry the same fields; a path that is not valid UTF-8 is written
  * with U+FFFD replacements in "path" and exactly in "path_hex".
  *
+ * Hash lists (wy_codec_list_*) are the interchange formats of fingerprint banks: ThreatExchange
+ * style PDQ lists ("hex" or "hex,quality" per line), MD5 lists (one hex digest per line) and
+ * withyou's own JSON lines, which carry kinds, cases and source labels. The reader is line by
+ * line with caps on line length and record count, and names the 1-based line of the first bad
+ * line in its diag. Lists hold plaintext fingerprints: see wy_bank_export().
+ *
  * Thread-safety: pure; buffers come from the context's allocator.
  */
 #ifndef WY_WITHYOU_CODEC_H
@@ -16,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "withyou/bank.h"
 #include "withyou/pipeline.h"
 
 #ifdef __cplusplus
@@ -63,6 +70,66 @@ WY_API const char *wy_codec_match_header(void);
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
     wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row *row,
                         enum wy_codec_format format, char **out, size_t *out_len);
+
+/* ---- hash lists ---- */
+
+/** Formats of hash lists. */
+enum wy_list_format {
+    WY_LIST_AUTO = 0,   /* reading only: sniffed from the first line that is not a comment */
+    WY_LIST_TE_PDQ = 1, /* ThreatExchange style: "hex64" or "hex64,quality[,ignored...]" */
+    WY_LIST_MD5 = 2,    /* one 32-hex-digit MD5 per line */
+    WY_LIST_JSONL = 3,  /* withyou's JSON lines (see docs/internals/codec.md) */
+};
+
+/** The longest line a list reader accepts, in bytes, without its line ending. */
+#define WY_LIST_LINE_MAX (64u * 1024u)
+
+/** One fingerprint of a list. Strings are NUL-terminated; "" when absent. */
+struct wy_list_record {
+    enum wy_fp_kind kind;
+    uint8_t value[32]; /* 16 bytes used for MD5 */
+    int quality;       /* 0..100; -1 when the line gave none or the kind has none */
+    char case_ref[WY_CASE_REF_BYTES];
+    char source[128]; /* a label; JSON lines only */
+    int64_t frame_ms; /* video frames; -1 otherwise */
+    size_t line;      /* 1-based line number in the list (reading only) */
+};
+
+/** Receives each record; a status other than WY_OK stops the reader, which returns it. */
+typedef enum wy_status (*wy_list_record_fn)(void *user, const struct wy_list_record *rec);
+
+/**
+ * Reads a hash list and calls `fn` for each record, in order. Lines may end in LF or CRLF; blank
+ * lines and lines whose first non-blank character is '#' are skipped in every format. Hex digits
+ * may be of either case. A JSON line is one flat object (duplicate keys, unknown keys, nesting
+ * and wrong types are errors). Records already handed to `fn` stay handed: callers that want
+ * all or nothing collect first (as wy_bank_import does).
+ * @param max_records  more records than this is an error (WY_ETOOBIG).
+ * @param diag         nullable; on failure "line N: reason", with the line's byte offset.
+ * @return WY_OK; WY_EPARSE (malformed line, or AUTO could not tell the format); WY_ETOOBIG (a
+ *         line over WY_LIST_LINE_MAX, or too many records); WY_EINVAL (unknown format); or the
+ *         first status other than WY_OK returned by `fn`.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 5) enum wy_status
+    wy_codec_list_parse(struct wy_ctx *ctx, struct wy_bytes data, enum wy_list_format format,
+                        size_t max_records, wy_list_record_fn fn, void *user, struct wy_diag *diag);
+
+/**
+ * Formats one record as a list line ending in '\n': "hex,quality" (or "hex" when quality is -1)
+ * for WY_LIST_TE_PDQ, which takes WY_FP_PDQ records only; "hex" for WY_LIST_MD5, which takes
+ * WY_FP_MD5 records only; a JSON object for WY_LIST_JSONL (a source label that is not valid
+ * UTF-8 is written with U+FFFD replacements). `rec->line` is ignored.
+ * @param out      receives a NUL-terminated string; caller owns it, release with wy_free().
+ * @param out_len  optional, receives strlen(*out).
+ * @return WY_OK; WY_ENOMEM; WY_EINVAL (the format cannot hold this kind, or unknown format).
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
+    wy_codec_list_line(struct wy_ctx *ctx, const struct wy_list_record *rec,
+                       enum wy_list_format format, char **out, size_t *out_len);
+
+/** Sets a record to "nothing given": kind 0, zero value, quality and frame_ms -1, empty
+ *  strings, line 0. */
+WY_API WY_NONNULL(1) void wy_list_record_init(struct wy_list_record *rec);
 
 #ifdef __cplusplus
 }

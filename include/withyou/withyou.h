@@ -17,5 +17,6 @@
 #include "withyou/codec.h"
 #include "withyou/index.h"
 #include "withyou/bank.h"
+#include "withyou/bank_io.h"
 
 #endif /* WY_WITHYOU_WITHYOU_H */

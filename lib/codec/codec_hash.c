@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "codec/codec_int.h"
 #include "core/core_int.h"
 #include "withyou/codec.h"
 
@@ -129,7 +130,7 @@ static bool utf8_scalar_ok(const unsigned char *p, size_t len)
 }
 
 /* Replaces every byte that is not part of valid UTF-8 with U+FFFD. */
-static char *utf8_lossy(const char *s, bool *was_valid)
+char *wy__codec_utf8_lossy(const char *s, bool *was_valid)
 {
     const size_t n = strlen(s);
     char *out = malloc(n * 3 + 1); /* lint: allowed, short-lived scratch for jansson */
@@ -184,7 +185,7 @@ static json_t *hex_string(const uint8_t *bytes, size_t n)
 static enum wy_status json_set_path(json_t *o, const char *key, const char *path)
 {
     bool valid = true;
-    char *clean = utf8_lossy(path, &valid);
+    char *clean = wy__codec_utf8_lossy(path, &valid);
     if (clean == NULL) {
         return WY_ENOMEM;
     }

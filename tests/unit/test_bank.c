@@ -26,6 +26,7 @@
 #include "test_support.h"
 
 #include "withyou/bank.h"
+#include "withyou/bank_io.h"
 
 /* ---- fixture: a temporary folder, a key and a store path ---- */
 
@@ -951,6 +952,109 @@ static void test_out_of_memory(void **state)
     fx_fini(&fx);
 }
 
+/* ---- hash lists: import and export ---- */
+
+struct export_buf {
+    char text[4096];
+    size_t len;
+};
+
+static enum wy_status append_line(void *user, const char *line, size_t len)
+{
+    struct export_buf *b = user;
+    assert_true(b->len + len < sizeof b->text);
+    memcpy(b->text + b->len, line, len + 1);
+    b->len += len;
+    return WY_OK;
+}
+
+static void test_import_export_round_trip(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct fx fx;
+    fx_init(&fx);
+    struct wy_bank *bank = store_create(ctx, &fx);
+    const int64_t b = new_bank(bank, "main", 50);
+    const int64_t c1 = new_case(bank, b, "C-1");
+    new_case(bank, b, "C-2");
+    static const char list[] =
+        "{\"kind\":\"pdq\",\"value\":\""
+        "0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef\",\"quality\":80,\"case\":\"C-2\",\"source\":\"a.jpg\"}\n"
+        "{\"kind\":\"video_pdq\",\"value\":\""
+        "1123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef\",\"quality\":60,\"frame_ms\":2000}\n"
+        "{\"kind\":\"md5\",\"value\":\"d41d8cd98f00b204e9800998ecf8427e\",\"case\":\"C-2\"}\n";
+    struct wy_diag diag;
+    size_t imported = 0;
+    const struct wy_bytes data = {(const uint8_t *)list, strlen(list)};
+    assert_int_equal(wy_bank_import(bank, b, c1, data, WY_LIST_AUTO, &imported, &diag), WY_OK);
+    assert_int_equal(imported, 3);
+    struct export_buf out = {.len = 0};
+    assert_int_equal(wy_bank_export(bank, b, WY_LIST_JSONL, append_line, &out), WY_OK);
+    /* Kind order (pdq, video_pdq, md5); the video frame went to the default case C-1. */
+    assert_non_null(strstr(out.text, "\"frame_ms\":2000"));
+    assert_non_null(strstr(out.text, "\"quality\":60,\"case\":\"C-1\""));
+    assert_int_equal(out.len, strlen(list) + strlen(",\"case\":\"C-1\""));
+    struct export_buf te = {.len = 0};
+    assert_int_equal(wy_bank_export(bank, b, WY_LIST_TE_PDQ, append_line, &te), WY_OK);
+    assert_string_equal(te.text, "0123456789abcdef0123456789abcdef"
+                                 "0123456789abcdef0123456789abcdef,80\n");
+    struct export_buf md5 = {.len = 0};
+    assert_int_equal(wy_bank_export(bank, b, WY_LIST_MD5, append_line, &md5), WY_OK);
+    assert_string_equal(md5.text, "d41d8cd98f00b204e9800998ecf8427e\n");
+    assert_int_equal(wy_bank_export(bank, b, WY_LIST_AUTO, append_line, &md5), WY_EINVAL);
+    assert_int_equal(wy_bank_export(bank, 999, WY_LIST_MD5, append_line, &md5), WY_ENOENT);
+
+    /* Case references are global: a list naming another bank's case is refused by line. */
+    const int64_t b2 = new_bank(bank, "copy", 0);
+    assert_int_equal(wy_bank_import(bank, b2, 0, data, WY_LIST_JSONL, &imported, &diag), WY_EINVAL);
+    assert_non_null(strstr(diag.msg, "line 1: case C-2 belongs to another bank"));
+    wy_bank_close(bank);
+    fx_fini(&fx);
+}
+
+static void test_import_all_or_nothing(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct fx fx;
+    fx_init(&fx);
+    struct wy_bank *bank = store_create(ctx, &fx);
+    const int64_t b = new_bank(bank, "main", 50);
+    const int64_t c = new_case(bank, b, "C");
+    const char *bad[] = {
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,80\n"
+        "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,80\n"
+        "bad\n",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,80\n"
+        "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,80\n"
+        "2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,49\n",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,80\n"
+        "#\n"
+        "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+    };
+    const enum wy_status want[] = {WY_EPARSE, WY_EINVAL, WY_EINVAL};
+    for (size_t i = 0; i < 3; i++) {
+        struct wy_diag diag;
+        size_t imported = 99;
+        const struct wy_bytes data = {(const uint8_t *)bad[i], strlen(bad[i])};
+        assert_int_equal(wy_bank_import(bank, b, c, data, WY_LIST_TE_PDQ, &imported, &diag),
+                         want[i]);
+        assert_non_null(strstr(diag.msg, "line 3: "));
+        assert_int_equal(imported, 0);
+        assert_int_equal(scan_count(bank, WY_FP_PDQ, 0), 0);
+    }
+    struct wy_diag diag;
+    const struct wy_bytes data = {(const uint8_t *)bad[2], strlen(bad[2])};
+    assert_int_equal(wy_bank_import(bank, b, 0, data, WY_LIST_TE_PDQ, NULL, &diag), WY_EINVAL);
+    assert_non_null(strstr(diag.msg, "line 1: no case given"));
+    assert_int_equal(wy_bank_import(bank, b, 4242, data, WY_LIST_TE_PDQ, NULL, &diag), WY_ENOENT);
+    assert_int_equal(wy_bank_case_set_status(bank, c, WY_CASE_WITHDRAWN), WY_OK);
+    assert_int_equal(wy_bank_import(bank, b, c, data, WY_LIST_TE_PDQ, NULL, &diag), WY_EINVAL);
+    wy_bank_close(bank);
+    fx_fini(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -978,6 +1082,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blind_lookup, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_suppression, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_crash_during_registration, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_import_export_round_trip, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_import_all_or_nothing, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
     };
