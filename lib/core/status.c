@@ -52,6 +52,9 @@ void wy_diag_clear(struct wy_diag *diag)
 }
 
 static void diag_vset(struct wy_diag *diag, int64_t offset, int native, const char *fmt, va_list ap)
+    WY_PRINTF(4, 0);
+
+static void diag_vset(struct wy_diag *diag, int64_t offset, int native, const char *fmt, va_list ap)
 {
     if (diag == NULL) {
         return;
