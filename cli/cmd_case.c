@@ -3,10 +3,13 @@
  * cmd_case.c: `withyou case new|add|withdraw|show`: a survivor's registration. `add` hashes the
  * pictures with the same hasher as `withyou hash` and registers, for each, its PDQ hash and the
  * MD5 and SHA-256 of its bytes, all files in one transaction: either the whole set is registered
- * or nothing is.
+ * or nothing is. `add --hashes FILE` registers the output of `withyou hash` instead, so that a
+ * survivor can fingerprint on her own device and hand over only the hash file; its records join
+ * the same transaction.
  */
 #include "wy_setup.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +20,25 @@
 
 const char cmd_case_help[] =
     "usage: withyou case new --bank NAME [--ref CODE] [--db PATH]\n"
-    "       withyou case add [--db PATH] CASE PATH...\n"
+    "       withyou case add [--db PATH] [--hashes FILE] CASE [PATH...]\n"
     "       withyou case withdraw [--db PATH] CASE\n"
     "       withyou case show [--db PATH] CASE\n"
     "\n"
     "new: opens a case in a bank and prints its reference as the last line (generated when\n"
     "--ref is not given). add: fingerprints the pictures (files or directories) and registers\n"
     "their PDQ hash, MD5 and SHA-256 in the case, all or nothing; pictures whose PDQ quality\n"
-    "is below the bank's floor are refused with the reason. withdraw: the survivor withdraws;\n"
+    "is below the bank's floor are refused with the reason. --hashes FILE ('-': stdin) also\n"
+    "registers the records of 'withyou hash' output (TSV with or without header and dihedral\n"
+    "column, or --format json lines), each under its path; a malformed line is named as\n"
+    "'FILE: line N: reason' and nothing is registered. withdraw: the survivor withdraws;\n"
     "the case's fingerprints stop matching at once. show: the case's bank, status, dates and\n"
     "number of active fingerprints. The store is found as for 'withyou init'.\n"
     "\n"
     "example:\n"
     "  ref=$(withyou case new --bank main | tail -1)\n"
     "  withyou case add \"$ref\" ~/private/photos\n"
+    "  withyou hash ~/private/photos > hashes.tsv     # on the survivor's own device\n"
+    "  withyou case add --hashes hashes.tsv \"$ref\"\n"
     "  withyou case show \"$ref\"\n";
 
 struct case_args {
@@ -38,15 +46,15 @@ struct case_args {
     const char *key_file;
     const char *bank;
     const char *ref;
+    const char *hashes;
 };
 
 static int parse_case_args(int argc, char **argv, struct case_args *a)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"key-file", required_argument, NULL, 'k'},
-                                         {"bank", required_argument, NULL, 'b'},
-                                         {"ref", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},     {"key-file", required_argument, NULL, 'k'},
+        {"bank", required_argument, NULL, 'b'},   {"ref", required_argument, NULL, 'r'},
+        {"hashes", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -62,6 +70,9 @@ static int parse_case_args(int argc, char **argv, struct case_args *a)
             break;
         case 'r':
             a->ref = optarg;
+            break;
+        case 'H':
+            a->hashes = optarg;
             break;
         default:
             fputs("try 'withyou help case'\n", stderr);
@@ -176,34 +187,166 @@ static bool find_bank_by_id(void *user, const struct wy_bank_info *info)
 }
 
 /* A picture below the bank's quality floor is refused here, by path, before the store sees it:
- * its fingerprint would match unrelated pictures. */
+ * its fingerprint would match unrelated pictures. `where` prefixes the message ("FILE: line N: "
+ * for a hash file's record, "" for a picture). */
 static bool quality_ok(const struct bank_lookup *b, const struct wy_hash_record *rec,
-                       const char *path)
+                       const char *where, const char *path)
 {
     if (rec->quality >= b->info.min_quality) {
         return true;
     }
-    fprintf(stderr, "%s: PDQ quality %d is below the floor %d of bank %s\n", path, rec->quality,
-            b->info.min_quality, b->info.name);
+    fprintf(stderr, "%s%s: PDQ quality %d is below the floor %d of bank %s\n", where, path,
+            rec->quality, b->info.min_quality, b->info.name);
     return false;
 }
 
-static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, char **paths_in,
-                    int count)
+/* The fingerprints gathered for one transaction; grows by doubling. */
+struct fp_list {
+    struct wy_fingerprint *items;
+    size_t count;
+    size_t cap;
+};
+
+/* Makes room for the three fingerprints of one more record. */
+static void fp_reserve(struct fp_list *l)
 {
-    struct wy_case_info info;
-    enum wy_status st = wy_bank_case_find(bank, ref, &info);
-    struct bank_lookup b = {0};
-    if (st == WY_OK) {
-        b.id = info.bank_id;
-        st = wy_bank_bank_list(bank, find_bank_by_id, &b);
+    if (l->count + 3 <= l->cap) {
+        return;
     }
-    if (st == WY_OK && !b.found) {
+    l->cap = l->cap ? 2 * l->cap : 48;
+    l->items = cli_xrealloc(l->items, sizeof *l->items * l->cap);
+}
+
+/* A hash file holds at most this many records: more is refused rather than read, so that a
+ * mistaken file cannot exhaust memory (STYLE.md section 4). */
+#define HASHES_MAX_RECORDS (1024u * 1024u)
+
+/* Reads one line (without its '\n') into `buf`, which holds WY_CODEC_HASH_LINE_MAX + 2 bytes;
+ * returns its length, SIZE_MAX at end of input, or WY_CODEC_HASH_LINE_MAX + 2 when it is longer
+ * (the rest of the line is then consumed). Bytes are taken one by one so that a NUL in the
+ * line is seen by the parser rather than cutting the line short. */
+static size_t read_line(FILE *f, char *buf)
+{
+    const size_t cap = WY_CODEC_HASH_LINE_MAX + 2; /* room for a CR before the LF */
+    size_t n = 0;
+    int c = getc(f);
+    if (c == EOF) {
+        return SIZE_MAX;
+    }
+    while (c != EOF && c != '\n') {
+        if (n < cap) {
+            buf[n] = (char)c;
+        }
+        n += n < cap;
+        c = getc(f);
+    }
+    return n;
+}
+
+/* True for lines that are not records: blank lines and `withyou hash --header` lines (also in
+ * the middle, where outputs were concatenated). */
+static bool skip_line(const char *line, size_t n)
+{
+    if (n > 0 && line[n - 1] == '\r') {
+        n--;
+    }
+    for (unsigned flags = 0; flags <= WY_CODEC_DIHEDRAL; flags++) {
+        const char *h = wy_codec_hash_header(flags);
+        if (n + 1 == strlen(h) && memcmp(line, h, n) == 0) {
+            return true;
+        }
+    }
+    return n == 0;
+}
+
+/* One record of a hash file: parsed, checked against the floor, appended. */
+static bool hash_record(const struct bank_lookup *b, int64_t case_id, const char *file,
+                        size_t line_no, const char *line, size_t n, struct fp_list *fps)
+{
+    struct wy_hash_record rec;
+    char path[4096];
+    struct wy_diag diag;
+    const enum wy_status st = wy_codec_hash_parse_line(line, n, &rec, path, sizeof path, &diag);
+    if (st != WY_OK) {
+        fprintf(stderr, "%s: line %zu: %s\n", file, line_no,
+                diag.msg[0] ? diag.msg : wy_strerror(st));
+        return false;
+    }
+    char where[512];
+    snprintf(where, sizeof where, "%s: line %zu: ", file, line_no);
+    if (!quality_ok(b, &rec, where, path)) {
+        return false;
+    }
+    fp_reserve(fps);
+    push_fingerprints(fps->items, &fps->count, case_id, &rec, path);
+    return true;
+}
+
+/* Reads the hash file `file` ("-": stdin) into `fps`. Returns false, after saying why, at the
+ * first bad line: one error means the file is not what the survivor meant to hand over. */
+static bool read_hashes(const struct bank_lookup *b, int64_t case_id, const char *file,
+                        struct fp_list *fps)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+    if (f == NULL) {
+        cli_error("%s: cannot open: %s", file, strerror(errno));
+        return false;
+    }
+    char *line = cli_xmalloc(WY_CODEC_HASH_LINE_MAX + 2);
+    bool ok = true;
+    size_t records = 0;
+    for (size_t line_no = 1; ok; line_no++) {
+        const size_t n = read_line(f, line);
+        if (n == SIZE_MAX) {
+            break;
+        }
+        if (skip_line(line, n)) {
+            continue;
+        }
+        if (++records > HASHES_MAX_RECORDS) {
+            fprintf(stderr, "%s: line %zu: more than %u records\n", file, line_no,
+                    HASHES_MAX_RECORDS);
+            ok = false;
+            break;
+        }
+        /* An overlong line reaches the parser cut at the buffer's end, still over the cap, so
+         * the parser is the one place that reports it. */
+        ok = hash_record(b, case_id, file, line_no, line, n, fps);
+    }
+    if (ok && ferror(f)) {
+        cli_error("%s: read error", file);
+        ok = false;
+    }
+    free(line);
+    if (f != stdin) {
+        fclose(f);
+    }
+    return ok;
+}
+
+/* The case and its bank (for the quality floor); false after saying why not. */
+static bool find_case(struct wy_bank *bank, const char *ref, struct wy_case_info *info,
+                      struct bank_lookup *b)
+{
+    enum wy_status st = wy_bank_case_find(bank, ref, info);
+    if (st == WY_OK) {
+        b->id = info->bank_id;
+        st = wy_bank_bank_list(bank, find_bank_by_id, b);
+    }
+    if (st == WY_OK && !b->found) {
         st = WY_ENOENT;
     }
     if (st != WY_OK) {
-        return fail_status(ref, st, NULL);
+        fail_status(ref, st, NULL);
+        return false;
     }
+    return true;
+}
+
+/* Fingerprints the pictures into `fps`; returns how many could not be used (already reported). */
+static size_t hash_pictures(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
+                            char **paths_in, int count, struct fp_list *fps)
+{
     struct cli_paths paths = {0};
     cli_paths_collect(&paths, paths_in, count);
     struct wy_hasher *h = NULL;
@@ -211,41 +354,57 @@ static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, c
         cli_error("out of memory");
         exit(CLI_EXIT_FAILED);
     }
-    struct wy_fingerprint *fps = cli_xmalloc(sizeof *fps * 3 * (paths.count + 1));
-    size_t n = 0;
     size_t failed = paths.errors;
     for (size_t i = 0; i < paths.count; i++) {
         struct wy_hash_record rec;
         struct wy_diag diag;
-        st = wy_hasher_hash_file(h, paths.items[i], &rec, &diag);
+        const enum wy_status st = wy_hasher_hash_file(h, paths.items[i], &rec, &diag);
         if (st != WY_OK) {
             fprintf(stderr, "%s: %s\n", paths.items[i], diag.msg[0] ? diag.msg : wy_strerror(st));
             failed++;
             continue;
         }
-        if (!quality_ok(&b, &rec, paths.items[i])) {
+        if (!quality_ok(b, &rec, "", paths.items[i])) {
             failed++;
             continue;
         }
-        push_fingerprints(fps, &n, info.id, &rec, paths.items[i]);
+        fp_reserve(fps);
+        push_fingerprints(fps->items, &fps->count, case_id, &rec, paths.items[i]);
+    }
+    wy_hasher_free(h);
+    cli_paths_free(&paths);
+    return failed;
+}
+
+static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, char **paths_in,
+                    int count, const char *hashes)
+{
+    struct wy_case_info info;
+    struct bank_lookup b = {0};
+    if (!find_case(bank, ref, &info, &b)) {
+        return CLI_EXIT_FAILED;
+    }
+    struct fp_list fps = {0};
+    size_t failed = hash_pictures(ctx, &b, info.id, paths_in, count, &fps);
+    if (hashes != NULL && !read_hashes(&b, info.id, hashes, &fps)) {
+        failed++;
     }
     int rc = CLI_EXIT_FAILED;
     if (failed > 0) {
-        cli_error("case add: %zu file(s) could not be fingerprinted; nothing registered", failed);
+        cli_error("case add: %zu input(s) could not be fingerprinted; nothing registered", failed);
     } else {
         struct wy_diag diag;
         wy_diag_clear(&diag);
-        st = wy_bank_fp_add(bank, fps, n, &diag);
+        const enum wy_status st =
+            fps.count > 0 ? wy_bank_fp_add(bank, fps.items, fps.count, &diag) : WY_OK;
         if (st == WY_OK) {
-            printf("%s\t%zu pictures registered\n", ref, n / 3);
+            printf("%s\t%zu pictures registered\n", ref, fps.count / 3);
             rc = CLI_EXIT_OK;
         } else {
             fail_status("case add", st, &diag);
         }
     }
-    free(fps);
-    wy_hasher_free(h);
-    cli_paths_free(&paths);
+    free(fps.items);
     return rc;
 }
 
@@ -262,8 +421,8 @@ static int case_run(struct wy_ctx *ctx, struct wy_bank *bank, const char *verb, 
     if (strcmp(verb, "withdraw") == 0 && rest == 1) {
         return case_withdraw(bank, argv[optind]);
     }
-    if (strcmp(verb, "add") == 0 && rest >= 2) {
-        return case_add(ctx, bank, argv[optind], argv + optind + 1, rest - 1);
+    if (strcmp(verb, "add") == 0 && rest >= (a->hashes != NULL ? 1 : 2)) {
+        return case_add(ctx, bank, argv[optind], argv + optind + 1, rest - 1, a->hashes);
     }
     fputs(cmd_case_help, stderr);
     return CLI_EXIT_USAGE;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz_hash_parse.c: libFuzzer target for PDQ hex parsing (wy_pdq_from_hex) and, through the
- * parsed hash, for formatting hash records (wy_codec_hash_line) with a hostile path.
+ * fuzz_hash_parse.c: libFuzzer target for PDQ hex parsing (wy_pdq_from_hex), for formatting
+ * hash records (wy_codec_hash_line) with a hostile path, and for reading hash lines back
+ * (wy_codec_hash_parse_line).
  *
  * Invariants:
  * - wy_pdq_from_hex accepts exactly 64 hex digits of either case, else WY_EPARSE with `*out`
@@ -10,7 +11,10 @@
  * - wy_pdq_bit(k) is bit k of the 256-bit big-endian number the hex spells;
  * - when the input is 64 hex digits followed by more bytes, those bytes (up to a NUL) are a path:
  *   the TSV line is one line whose last column unescapes to the path, and the JSON line parses
- *   back to the same hash and, for valid UTF-8, the same path.
+ *   back to the same hash and, for valid UTF-8, the same path;
+ * - the whole input, taken as one line, either is refused by wy_codec_hash_parse_line with its
+ *   outputs untouched, or gives a record that, written back as TSV and as JSON (with and without
+ *   the dihedral column) and parsed again, is identical, path bytes included.
  */
 #include "fuzz_common.h"
 
@@ -137,9 +141,73 @@ static void check_records(const struct wy_pdq_hash *hash, const char *path, unsi
     wy_free(ctx, line);
 }
 
+static void check_same(const struct wy_hash_record *a, const struct wy_hash_record *b,
+                       bool dihedral)
+{
+    FUZZ_CHECK(memcmp(&a->pdq, &b->pdq, sizeof a->pdq) == 0);
+    FUZZ_CHECK(a->quality == b->quality && a->quality >= 0 && a->quality <= 100);
+    FUZZ_CHECK(memcmp(&a->digest, &b->digest, sizeof a->digest) == 0);
+    FUZZ_CHECK(a->info.width_px == b->info.width_px && a->info.height_px == b->info.height_px);
+    if (dihedral) {
+        FUZZ_CHECK(memcmp(a->dihedral, b->dihedral, sizeof a->dihedral) == 0);
+    }
+}
+
+/* Writes the parsed record back and parses it again. An escaped path can outgrow the line cap
+ * (backslashes double, path_hex doubles every byte); then the parser must say so. */
+static void check_rewrite(const struct wy_hash_record *rec, const char *path, char *again_path,
+                          size_t cap)
+{
+    struct wy_ctx *ctx = fuzz_ctx();
+    for (int format = WY_CODEC_TSV; format <= WY_CODEC_JSON; format++) {
+        for (unsigned flags = 0; flags <= WY_CODEC_DIHEDRAL; flags++) {
+            char *line = NULL;
+            size_t len = 0;
+            FUZZ_CHECK(wy_codec_hash_line(ctx, rec, path, (enum wy_codec_format)format, flags,
+                                          &line, &len) == WY_OK);
+            struct wy_hash_record again;
+            const enum wy_status st =
+                wy_codec_hash_parse_line(line, len, &again, again_path, cap, NULL);
+            if (len - 1 > WY_CODEC_HASH_LINE_MAX) {
+                FUZZ_CHECK(st == WY_ETOOBIG);
+            } else {
+                FUZZ_CHECK(st == WY_OK);
+                FUZZ_CHECK(strcmp(again_path, path) == 0);
+                check_same(rec, &again, flags != 0);
+            }
+            wy_free(ctx, line);
+        }
+    }
+}
+
+static void check_line_parse(const uint8_t *data, size_t size)
+{
+    const size_t cap = WY_CODEC_HASH_LINE_MAX + 1;
+    char *path = malloc(cap);
+    char *again_path = malloc(cap);
+    FUZZ_CHECK(path != NULL && again_path != NULL);
+    struct wy_hash_record rec;
+    memset(&rec, 0xa5, sizeof rec);
+    path[0] = 'U';
+    struct wy_diag diag;
+    const enum wy_status st =
+        wy_codec_hash_parse_line((const char *)data, size, &rec, path, cap, &diag);
+    if (st != WY_OK) {
+        FUZZ_CHECK(st == WY_EPARSE || st == WY_ETOOBIG);
+        FUZZ_CHECK(diag.msg[0] != '\0');
+        FUZZ_CHECK(path[0] == 'U' && ((const uint8_t *)&rec)[0] == 0xa5);
+    } else {
+        FUZZ_CHECK(path[0] != '\0' && strlen(path) < cap);
+        check_rewrite(&rec, path, again_path, cap);
+    }
+    free(again_path);
+    free(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_parse(data, size);
+    check_line_parse(data, size);
     struct wy_pdq_hash hash;
     if (size <= WY_PDQ_HEX_CHARS ||
         wy_pdq_from_hex((const char *)data, WY_PDQ_HEX_CHARS, &hash) != WY_OK) {

@@ -281,6 +281,17 @@ printf '%s%s' "$hex" 'dir/a b.jpg' > "$(out $d with-path)"
 printf '%s%b' "$hex" 'tab\there\nnew\rcr\\back' > "$(out $d path-escapes)"
 printf '%s%b' "$hex" 'bad-\xff\xfe-utf8-\xc3\xa9' > "$(out $d path-invalid-utf8)"
 printf '%s%b' "$hex" 'before\x00after' > "$(out $d path-nul)"
+# Whole hash lines as `withyou hash` writes them, for wy_codec_hash_parse_line.
+sha=$(printf 'ab%.0s' $(seq 32))
+md5=$(printf 'cd%.0s' $(seq 16))
+dih=$(printf "$hex,%.0s" $(seq 7))$hex
+printf '%s\t87\t%s\t%s\t640\t480\t%s\n' "$hex" "$sha" "$md5" 'a\tb\\c.jpg' > "$(out $d line-tsv)"
+printf '%s\t87\t%s\t%s\t640\t480\t%s\t%s\r\n' "$hex" "$sha" "$md5" "$dih" 'x.jpg' \
+    > "$(out $d line-tsv-dihedral)"
+printf '{"pdq":"%s","quality":87,"sha256":"%s","md5":"%s","width":640,"height":480,"path":"caf\\ufffd.jpg","path_hex":"636166e92e6a7067"}\n' \
+    "$hex" "$sha" "$md5" > "$(out $d line-json-path-hex)"
+printf '{"pdq":"%s","quality":87,"sha256":"%s","md5":"%s","width":1,"height":1,"dihedral":["%s"],"path":"a"}' \
+    "$hex" "$sha" "$md5" "$hex" > "$(out $d line-json-bad-dihedral)"
 
 echo "gen_fuzz_seeds: $(find "$corpus" -type f | wc -l) files," \
     "$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}') bytes in $corpus"

@@ -50,6 +50,42 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 6) enum wy_status
     wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_record *rec, const char *path,
                        enum wy_codec_format format, unsigned flags, char **out, size_t *out_len);
 
+/** The longest hash line wy_codec_hash_parse_line() accepts, in bytes, without its line ending. */
+#define WY_CODEC_HASH_LINE_MAX (64u * 1024u)
+
+/**
+ * Parses one line written by wy_codec_hash_line(): the inverse of the writer, so that the output
+ * of `withyou hash` can be registered without the pictures. A line starting with '{' is a JSON
+ * object, anything else a TSV record.
+ *
+ * TSV: 7 tab-separated columns (pdq, quality, sha256, md5, width, height, path) or 8 (the
+ * dihedral column before the path: 8 PDQ hashes separated by commas). The path's escapes \t \n
+ * \r \\ are undone; any other backslash escape is an error. The header line is not a record:
+ * callers skip it (it parses as a malformed line). JSON: keys pdq, quality, sha256, md5, width,
+ * height and path are required, dihedral (an array of 8 hex strings) and path_hex optional;
+ * duplicate or unknown keys are errors. When path_hex is present it gives the path's exact bytes
+ * and "path" (with U+FFFD replacements) is ignored.
+ *
+ * Hex digits may be of either case; quality is 0..100; width and height fit uint32_t. One
+ * trailing LF or CRLF is allowed. A path must be non-empty and free of NUL bytes. A record
+ * without a dihedral column or field has all-zero `rec->dihedral`; every field of `*rec` other
+ * than pdq, dihedral, quality, digest and info.width_px/height_px is zero. The caller caps the
+ * number of lines it reads.
+ *
+ * @param line      the line's bytes; need not be NUL-terminated. Borrowed.
+ * @param len       its length, at most WY_CODEC_HASH_LINE_MAX plus the line ending.
+ * @param rec       receives the record; written only on success.
+ * @param path      receives the path, NUL-terminated; written only on success.
+ * @param path_cap  size of `path` in bytes, the NUL included.
+ * @param diag      nullable; on failure the reason and, for a TSV column, its byte offset.
+ * @return WY_OK; WY_EPARSE (malformed line: column count, hex, numbers, quality out of range,
+ *         escapes, JSON syntax or types); WY_ETOOBIG (the line is longer than
+ *         WY_CODEC_HASH_LINE_MAX, or the path does not fit in `path_cap`).
+ */
+WY_API WY_NODISCARD WY_NONNULL(3, 4) enum wy_status
+    wy_codec_hash_parse_line(const char *line, size_t len, struct wy_hash_record *rec, char *path,
+                             size_t path_cap, struct wy_diag *diag);
+
 /** One match of a query picture against a registered fingerprint (all strings borrowed). */
 struct wy_match_row {
     const char *query;    /* the query's path */

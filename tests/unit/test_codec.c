@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_codec.c: hash records as TSV and JSON lines: column order, header, dihedral column,
- * escaping of awkward paths, non-UTF-8 paths in JSON, and allocation failures.
+ * escaping of awkward paths, non-UTF-8 paths in JSON, and allocation failures; and the parser
+ * that reads them back (round trips, every kind of malformed line, the line cap).
  */
 #include "wy_setup.h"
 
@@ -173,6 +174,216 @@ static void test_match_lines(void **state)
                      WY_EINVAL);
 }
 
+/* ---- wy_codec_hash_parse_line ---- */
+
+/* Writes `rec` and `path` with the writer, parses the line back and checks every field. */
+static void round_trip(struct wy_ctx *ctx, const char *path, enum wy_codec_format format,
+                       unsigned flags)
+{
+    struct wy_hash_record rec;
+    fill_record(&rec);
+    char *line = NULL;
+    size_t len = 0;
+    assert_int_equal(wy_codec_hash_line(ctx, &rec, path, format, flags, &line, &len), WY_OK);
+    struct wy_hash_record back;
+    char got[512];
+    struct wy_diag diag;
+    assert_int_equal(wy_codec_hash_parse_line(line, len, &back, got, sizeof got, &diag), WY_OK);
+    assert_string_equal(diag.msg, "");
+    assert_string_equal(got, path);
+    assert_memory_equal(&back.pdq, &rec.pdq, sizeof rec.pdq);
+    assert_int_equal(back.quality, rec.quality);
+    assert_memory_equal(&back.digest, &rec.digest, sizeof rec.digest);
+    assert_int_equal(back.info.width_px, rec.info.width_px);
+    assert_int_equal(back.info.height_px, rec.info.height_px);
+    if (flags & WY_CODEC_DIHEDRAL) {
+        assert_memory_equal(back.dihedral, rec.dihedral, sizeof rec.dihedral);
+    } else {
+        const struct wy_pdq_hash zero[WY_DIH_COUNT] = {{{0}}};
+        assert_memory_equal(back.dihedral, zero, sizeof zero);
+    }
+    wy_free(ctx, line);
+}
+
+static void test_parse_round_trip(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    static const char *const paths[] = {"dir/a.jpg", "a\tb\nc\\d\re.jpg", "\\\\t",
+                                        "photos/\xc3\xa9t\xc3\xa9.jpg",
+                                        "caf\xe9/\xc0\xaf/\xed\xa0\x80.jpg"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        for (unsigned flags = 0; flags <= WY_CODEC_DIHEDRAL; flags++) {
+            round_trip(ctx, paths[i], WY_CODEC_TSV, flags);
+            round_trip(ctx, paths[i], WY_CODEC_JSON, flags);
+        }
+    }
+}
+
+static const char good_tail[] =
+    "\t87\tabababababababababababababababababababababababababababababababab"
+    "\tcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\t640\t480\t";
+
+/* Parses `line` expecting `want`; checks that the outputs are untouched and the diag says
+ * something containing `why`. */
+static void expect_bad(const char *line, enum wy_status want, const char *why)
+{
+    struct wy_hash_record rec;
+    memset(&rec, 0x5a, sizeof rec);
+    char path[64] = "untouched";
+    struct wy_diag diag;
+    assert_int_equal(wy_codec_hash_parse_line(line, strlen(line), &rec, path, sizeof path, &diag),
+                     want);
+    assert_string_equal(path, "untouched");
+    assert_int_equal(((const uint8_t *)&rec)[0], 0x5a);
+    if (strstr(diag.msg, why) == NULL) {
+        fail_msg("diag \"%s\" lacks \"%s\" for line \"%.80s\"", diag.msg, why, line);
+    }
+}
+
+static void test_parse_upper_case_and_crlf(void **state)
+{
+    (void)state;
+    char line[512];
+    snprintf(line, sizeof line, "%s%sX.JPG\r\n", pdq_hex, good_tail);
+    for (char *p = line; *p != '\t'; p++) {
+        *p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
+    }
+    struct wy_hash_record rec;
+    char path[16];
+    assert_int_equal(wy_codec_hash_parse_line(line, strlen(line), &rec, path, sizeof path, NULL),
+                     WY_OK);
+    assert_string_equal(path, "X.JPG");
+    assert_int_equal(rec.pdq.bytes[31], 0x1f);
+    assert_int_equal(rec.file_bytes, 0);
+}
+
+static void test_parse_bad_tsv(void **state)
+{
+    (void)state;
+    char line[1024];
+    snprintf(line, sizeof line, "%s%s", pdq_hex, good_tail); /* no path column content */
+    expect_bad(line, WY_EPARSE, "path is empty");
+    snprintf(line, sizeof line, "%s\t87\tx.jpg", pdq_hex);
+    expect_bad(line, WY_EPARSE, "3 tab-separated columns");
+    snprintf(line, sizeof line, "%s%sa\tb\tc.jpg", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "more than 8");
+    expect_bad("", WY_EPARSE, "1 tab-separated column");
+    expect_bad("pdq\tquality\tsha256\tmd5\twidth\theight\tpath", WY_EPARSE, "pdq is not");
+    snprintf(line, sizeof line, "%.63sg%sx", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "pdq is not 64 hex");
+    snprintf(line, sizeof line, "%s\t101%sx", pdq_hex, good_tail + 3);
+    expect_bad(line, WY_EPARSE, "quality");
+    snprintf(line, sizeof line, "%s\t-1%sx", pdq_hex, good_tail + 3);
+    expect_bad(line, WY_EPARSE, "quality");
+    snprintf(line, sizeof line, "%s\t87\tab\tcd\t1\t1\tx", pdq_hex);
+    expect_bad(line, WY_EPARSE, "sha256");
+    snprintf(line, sizeof line, "%s\t87\t%.64s\tcdcd\t1\t1\tx", pdq_hex, good_tail + 4);
+    expect_bad(line, WY_EPARSE, "md5");
+    snprintf(line, sizeof line, "%s%.103s4294967296\t1\tx", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "width");
+    snprintf(line, sizeof line, "%s%.103s1\t1e3\tx", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "height");
+    snprintf(line, sizeof line, "%s%s%s\tx", pdq_hex, good_tail, pdq_hex);
+    expect_bad(line, WY_EPARSE, "dihedral");
+    snprintf(line, sizeof line, "%s%sbad\\escape", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "escape");
+    snprintf(line, sizeof line, "%s%strailing\\", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "escape");
+    snprintf(line, sizeof line, "%s%sa\nb", pdq_hex, good_tail);
+    expect_bad(line, WY_EPARSE, "more than one line");
+    snprintf(line, sizeof line, "%s%s%070d", pdq_hex, good_tail, 7);
+    expect_bad(line, WY_ETOOBIG, "longer than 63 bytes");
+}
+
+static void test_parse_nul_in_path(void **state)
+{
+    (void)state;
+    char line[512];
+    const int n = snprintf(line, sizeof line, "%s%sa", pdq_hex, good_tail);
+    line[n] = '\0';
+    line[n + 1] = 'b';
+    struct wy_hash_record rec;
+    char path[16] = "";
+    struct wy_diag diag;
+    assert_int_equal(wy_codec_hash_parse_line(line, (size_t)n + 2, &rec, path, sizeof path, &diag),
+                     WY_EPARSE);
+    assert_non_null(strstr(diag.msg, "NUL"));
+    assert_string_equal(path, "");
+}
+
+static void test_parse_too_long(void **state)
+{
+    (void)state;
+    const size_t n = WY_CODEC_HASH_LINE_MAX + 1;
+    char *line = malloc(n + 1);
+    assert_non_null(line);
+    const int head = snprintf(line, n + 1, "%s%s", pdq_hex, good_tail);
+    memset(line + head, 'x', n - (size_t)head);
+    line[n] = '\0';
+    expect_bad(line, WY_ETOOBIG, "longer than 65536 bytes");
+    /* At the cap exactly, with CRLF, the line is accepted (given room for the path). */
+    line[n - 1] = '\r';
+    char *path = malloc(n);
+    assert_non_null(path);
+    struct wy_hash_record rec;
+    assert_int_equal(wy_codec_hash_parse_line(line, n, &rec, path, n, NULL), WY_OK);
+    assert_int_equal(strlen(path), n - 1 - (size_t)head);
+    free(path);
+    free(line);
+}
+
+static void test_parse_bad_json(void **state)
+{
+    (void)state;
+    char line[1024];
+    const char *digests =
+        "\"quality\":87,\"sha256\":\"abababababababababababababababababababababababab"
+        "abababababababab\",\"md5\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"";
+    expect_bad("{\"pdq\":", WY_EPARSE, "JSON");
+    expect_bad("[1]", WY_EPARSE, "tab-separated"); /* not '{': taken for TSV */
+    snprintf(line, sizeof line, "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1}", pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "\"path\"");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"path\":\"a\","
+             "\"path\":\"b\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "JSON: duplicate");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"path\":\"a\","
+             "\"Path\":\"b\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "unknown field");
+    snprintf(line, sizeof line, "{\"pdq\":\"%.62s\",%s,\"width\":1,\"height\":1,\"path\":\"a\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "\"pdq\"");
+    snprintf(line, sizeof line, "{\"pdq\":\"%s\",%s,\"width\":-1,\"height\":1,\"path\":\"a\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "\"width\"");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",\"quality\":\"87\",\"sha256\":\"\",\"md5\":\"\","
+             "\"width\":1,\"height\":1,\"path\":\"a\"}",
+             pdq_hex);
+    expect_bad(line, WY_EPARSE, "\"quality\"");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"dihedral\":[],"
+             "\"path\":\"a\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "\"dihedral\"");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"path\":\"a\","
+             "\"path_hex\":\"616\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "path_hex");
+    snprintf(line, sizeof line,
+             "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"path\":\"a\","
+             "\"path_hex\":\"610062\"}",
+             pdq_hex, digests);
+    expect_bad(line, WY_EPARSE, "NUL");
+    snprintf(line, sizeof line, "{\"pdq\":\"%s\",%s,\"width\":1,\"height\":1,\"path\":\"%070d\"}",
+             pdq_hex, digests, 1);
+    expect_bad(line, WY_ETOOBIG, "path is longer");
+}
+
 static enum wy_status oom_format(struct wy_ctx *ctx, void *user)
 {
     (void)user;
@@ -215,6 +426,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_lines, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_bad_format, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test_setup_teardown(test_parse_round_trip, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test(test_parse_upper_case_and_crlf),
+        cmocka_unit_test(test_parse_bad_tsv),
+        cmocka_unit_test(test_parse_nul_in_path),
+        cmocka_unit_test(test_parse_too_long),
+        cmocka_unit_test(test_parse_bad_json),
     };
     return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
 }
