@@ -93,6 +93,14 @@ struct cli_pool_ops {
 };
 void cli_pool_run(size_t count, unsigned threads, const struct cli_pool_ops *ops, void *user);
 
+/* True when argv[1] is one of the `count` verbs of a command such as `withyou bank VERB`. */
+bool cli_is_verb(int argc, char **argv, const char *const *verbs, size_t count);
+
+/* Worker state for the pool when each worker fingerprints files: a hasher (NULL when out of
+ * memory, which the pool reports), and its release. */
+void *cli_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *opts);
+void cli_hasher_free(void *hasher);
+
 /* Progress on stderr, only when it is a terminal; at most ten updates a second. */
 struct cli_progress {
     bool enabled;

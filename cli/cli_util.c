@@ -134,6 +134,27 @@ void cli_progress_done(struct cli_progress *p)
     }
 }
 
+bool cli_is_verb(int argc, char **argv, const char *const *verbs, size_t count)
+{
+    for (size_t i = 0; argc >= 2 && i < count; i++) {
+        if (strcmp(argv[1], verbs[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void *cli_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *opts)
+{
+    struct wy_hasher *h = NULL;
+    return wy_hasher_new(ctx, opts, &h) == WY_OK ? h : NULL;
+}
+
+void cli_hasher_free(void *hasher)
+{
+    wy_hasher_free(hasher);
+}
+
 /* Shared state of one cli_pool_run: workers claim indices, the caller emits them in order. */
 struct pool {
     const struct cli_pool_ops *ops;

@@ -239,11 +239,7 @@ static int bank_run(struct wy_bank *bank, const char *verb, int argc, char **arg
 int cmd_bank(int argc, char **argv)
 {
     static const char *const verbs[] = {"create", "list", "import", "export"};
-    bool known = false;
-    for (size_t i = 0; argc >= 2 && i < sizeof verbs / sizeof verbs[0]; i++) {
-        known |= strcmp(argv[1], verbs[i]) == 0;
-    }
-    if (!known) {
+    if (!cli_is_verb(argc, argv, verbs, sizeof verbs / sizeof verbs[0])) {
         fputs(cmd_bank_help, stderr);
         return CLI_EXIT_USAGE;
     }

@@ -58,13 +58,7 @@ struct bench_run {
 static void *bench_worker_new(void *user)
 {
     struct bench_run *run = user;
-    struct wy_hasher *h = NULL;
-    return wy_hasher_new(run->ctx, &run->opts, &h) == WY_OK ? h : NULL;
-}
-
-static void bench_worker_free(void *worker)
-{
-    wy_hasher_free(worker);
+    return cli_hasher_new(run->ctx, &run->opts);
 }
 
 static void bench_work(void *worker, size_t i, void *user)
@@ -149,7 +143,7 @@ static int bench_hash(int argc, char **argv)
         run.impl = wy_pdq_ws_impl(ws);
     }
     wy_pdq_ws_free(ws);
-    static const struct cli_pool_ops ops = {bench_worker_new, bench_worker_free, bench_work,
+    static const struct cli_pool_ops ops = {bench_worker_new, cli_hasher_free, bench_work,
                                             bench_emit};
     const uint64_t t0 = cli_now_ns();
     cli_pool_run(total, (unsigned)jobs, &ops, &run);

@@ -431,11 +431,7 @@ static int case_run(struct wy_ctx *ctx, struct wy_bank *bank, const char *verb, 
 int cmd_case(int argc, char **argv)
 {
     static const char *const verbs[] = {"new", "add", "withdraw", "show"};
-    bool known = false;
-    for (size_t i = 0; argc >= 2 && i < sizeof verbs / sizeof verbs[0]; i++) {
-        known |= strcmp(argv[1], verbs[i]) == 0;
-    }
-    if (!known) {
+    if (!cli_is_verb(argc, argv, verbs, sizeof verbs / sizeof verbs[0])) {
         fputs(cmd_case_help, stderr);
         return CLI_EXIT_USAGE;
     }

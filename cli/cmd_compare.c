@@ -52,13 +52,7 @@ struct compare_run {
 static void *compare_worker_new(void *user)
 {
     struct compare_run *run = user;
-    struct wy_hasher *h = NULL;
-    return wy_hasher_new(run->ctx, &run->opts, &h) == WY_OK ? h : NULL;
-}
-
-static void compare_worker_free(void *worker)
-{
-    wy_hasher_free(worker);
+    return cli_hasher_new(run->ctx, &run->opts);
 }
 
 static void compare_work(void *worker, size_t i, void *user)
@@ -95,7 +89,7 @@ static void hash_set(struct compare_run *run, struct compare_set *set, unsigned 
     }
     run->set = set;
     cli_progress_init(&run->progress, "fingerprinting", set->paths.count);
-    static const struct cli_pool_ops ops = {compare_worker_new, compare_worker_free, compare_work,
+    static const struct cli_pool_ops ops = {compare_worker_new, cli_hasher_free, compare_work,
                                             compare_emit};
     cli_pool_run(set->paths.count, jobs, &ops, run);
     cli_progress_done(&run->progress);

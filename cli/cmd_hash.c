@@ -59,13 +59,7 @@ struct hash_run {
 static void *hash_worker_new(void *user)
 {
     struct hash_run *run = user;
-    struct wy_hasher *h = NULL;
-    return wy_hasher_new(run->ctx, &run->opts, &h) == WY_OK ? h : NULL;
-}
-
-static void hash_worker_free(void *worker)
-{
-    wy_hasher_free(worker);
+    return cli_hasher_new(run->ctx, &run->opts);
 }
 
 static char *format_error(const char *path, enum wy_status st, const struct wy_diag *diag)
@@ -267,8 +261,7 @@ int cmd_hash(int argc, char **argv)
         fputs(wy_codec_hash_header(run.flags), stdout);
     }
     cli_progress_init(&run.progress, "hash", run.paths.count);
-    static const struct cli_pool_ops ops = {hash_worker_new, hash_worker_free, hash_work,
-                                            hash_emit};
+    static const struct cli_pool_ops ops = {hash_worker_new, cli_hasher_free, hash_work, hash_emit};
     cli_pool_run(run.paths.count, (unsigned)jobs, &ops, &run);
     cli_progress_done(&run.progress);
     const bool failed = run.failed > 0 || run.paths.errors > 0;

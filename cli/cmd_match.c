@@ -182,13 +182,7 @@ static void match_one(struct match_run *run, const char *path, const struct wy_h
 static void *match_worker_new(void *user)
 {
     struct match_run *run = user;
-    struct wy_hasher *h = NULL;
-    return wy_hasher_new(run->ctx, &run->opts, &h) == WY_OK ? h : NULL;
-}
-
-static void match_worker_free(void *worker)
-{
-    wy_hasher_free(worker);
+    return cli_hasher_new(run->ctx, &run->opts);
 }
 
 static void match_work(void *worker, size_t i, void *user)
@@ -299,7 +293,7 @@ int cmd_match(int argc, char **argv)
             cli_error("out of memory");
             exit(CLI_EXIT_FAILED);
         }
-        static const struct cli_pool_ops ops = {match_worker_new, match_worker_free, match_work,
+        static const struct cli_pool_ops ops = {match_worker_new, cli_hasher_free, match_work,
                                                 match_emit};
         cli_pool_run(run.paths.count, (unsigned)jobs, &ops, &run);
         rc = run.failed + run.paths.errors > 0 ? CLI_EXIT_FAILED : CLI_EXIT_OK;

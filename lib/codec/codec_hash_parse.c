@@ -31,35 +31,10 @@ struct parsed {
     bool path_escaped; /* TSV: \t \n \r \\ still to undo */
 };
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Decodes exactly 2 * len hex digits of either case; `out` is written only when all are valid. */
 static bool hex_bytes(struct field f, size_t len, uint8_t *out)
 {
-    if (f.n != 2 * len) {
-        return false;
-    }
-    for (size_t i = 0; i < f.n; i++) {
-        if (hex_value(f.p[i]) < 0) {
-            return false;
-        }
-    }
-    for (size_t i = 0; i < len; i++) {
-        out[i] = (uint8_t)(hex_value(f.p[2 * i]) << 4 | hex_value(f.p[2 * i + 1]));
-    }
-    return true;
+    return wy__hex_decode(f.p, f.n, out, len);
 }
 
 /* A decimal number without sign, at most `max`. Ten digits bound the work and fit uint64. */

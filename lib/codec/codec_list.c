@@ -86,35 +86,10 @@ static struct span next_field(struct span *s)
     return trim(field);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Decodes exactly 2 * len hex digits; `out` is written only when all of them are valid. */
 static bool hex_decode(struct span s, size_t len, uint8_t *out)
 {
-    if (s.n != 2 * len) {
-        return false;
-    }
-    for (size_t i = 0; i < s.n; i++) {
-        if (hex_value(s.p[i]) < 0) {
-            return false;
-        }
-    }
-    for (size_t i = 0; i < len; i++) {
-        out[i] = (uint8_t)(hex_value(s.p[2 * i]) << 4 | hex_value(s.p[2 * i + 1]));
-    }
-    return true;
+    return wy__hex_decode(s.p, s.n, out, len);
 }
 
 /* A PDQ quality: 1 to 3 decimal digits, 0..100. */

@@ -7,6 +7,7 @@
 #define WY_CORE_CORE_INT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,13 @@ WY_NORETURN void wy__panic(const char *file, int line, const char *what);
 #else
 #define WY_ASSERT(cond) ((cond) ? (void)0 : wy__panic(__FILE__, __LINE__, #cond))
 #endif
+
+/* Writes 2*len lower-case hex digits and a NUL into `hex`. */
+void wy__hex_encode(const uint8_t *bytes, size_t len, char *hex);
+
+/* Decodes exactly 2*len hex digits of either case from `text` (text_len must be 2*len); `out` is
+ * written only when every digit is valid. */
+bool wy__hex_decode(const char *text, size_t text_len, uint8_t *out, size_t len);
 
 /* Monotonic clock in nanoseconds, for the timings reported to benchmarks. */
 uint64_t wy__now_ns(void);

@@ -27,10 +27,5 @@ enum wy_status wy_digest_bytes(struct wy_bytes data, struct wy_digest *out)
 
 void wy_hex_encode(const uint8_t *bytes, size_t len, char *hex)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        hex[2 * i] = digits[bytes[i] >> 4];
-        hex[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    hex[2 * len] = '\0';
+    wy__hex_encode(bytes, len, hex);
 }

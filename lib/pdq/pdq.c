@@ -339,44 +339,12 @@ int wy_pdq_distance_dihedral(const struct wy_pdq_hash *query,
 
 void wy_pdq_to_hex(const struct wy_pdq_hash *hash, char hex[WY_PDQ_HEX_CHARS + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < WY_PDQ_BYTES; i++) {
-        hex[2 * i] = digits[hash->bytes[i] >> 4];
-        hex[2 * i + 1] = digits[hash->bytes[i] & 15];
-    }
-    hex[WY_PDQ_HEX_CHARS] = '\0';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    wy__hex_encode(hash->bytes, WY_PDQ_BYTES, hex);
 }
 
 enum wy_status wy_pdq_from_hex(const char *text, size_t len, struct wy_pdq_hash *out)
 {
-    if (len != WY_PDQ_HEX_CHARS) {
-        return WY_EPARSE;
-    }
-    struct wy_pdq_hash h;
-    for (int i = 0; i < WY_PDQ_BYTES; i++) {
-        const int hi = hex_value(text[2 * i]);
-        const int lo = hex_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return WY_EPARSE;
-        }
-        h.bytes[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *out = h;
-    return WY_OK;
+    return wy__hex_decode(text, len, out->bytes, WY_PDQ_BYTES) ? WY_OK : WY_EPARSE;
 }
 
 bool wy_pdq_bit(const struct wy_pdq_hash *hash, unsigned k)

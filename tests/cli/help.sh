@@ -20,3 +20,9 @@ expect_exit 0 "$WITHYOU" --version
 grep -q "^withyou [0-9]" out || fail "--version prints no version"
 expect_exit 2 "$WITHYOU" hash --fast-size 8 x.jpg
 grep -q "fast-size: expected a number from 16 to 65535" err || fail "no message for a bad --fast-size"
+# Commands with verbs refuse unknown ones with their usage.
+expect_exit 2 "$WITHYOU" bank frobnicate
+grep -q "usage: withyou bank create" err || fail "bank: no usage for an unknown verb"
+expect_exit 2 "$WITHYOU" case frobnicate
+grep -q "usage: withyou case new" err || fail "case: no usage for an unknown verb"
+expect_exit 2 "$WITHYOU" case
