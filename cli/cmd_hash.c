@@ -80,11 +80,10 @@ static void hash_work(void *worker, size_t i, void *user)
     wy_diag_clear(&diag);
     enum wy_status st = wy_hasher_hash_file(worker, path, &rec, &diag);
     if (st == WY_OK) {
-        char *line = NULL;
-        st = wy_codec_hash_line(run->ctx, &rec, path, run->format, run->flags, &line, NULL);
+        /* The line stays in the library's buffer until emitted (released with wy_free). */
+        st =
+            wy_codec_hash_line(run->ctx, &rec, path, run->format, run->flags, &run->lines[i], NULL);
         if (st == WY_OK) {
-            run->lines[i] = cli_xstrdup(line);
-            wy_free(run->ctx, line);
             return;
         }
         wy_diag_clear(&diag);
@@ -97,7 +96,7 @@ static void hash_emit(size_t i, void *user)
     struct hash_run *run = user;
     if (run->lines[i] != NULL) {
         fputs(run->lines[i], stdout);
-        free(run->lines[i]);
+        wy_free(run->ctx, run->lines[i]);
     } else {
         if (run->progress.enabled) {
             fputc('\r', stderr);
