@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libheif-dev libtiff-dev
   libssl-dev libjansson-dev libcmocka-dev libsqlite3-dev libsodium-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   clang-14 libclang-rt-14-dev clang-format-14
 )
 # shellcheck disable=SC2206
