@@ -69,10 +69,54 @@ struct wy_video_opts {
     uint64_t max_duration_ms; /* default 6 hours */
     uint32_t max_streams;     /* default 64 */
     uint64_t max_frames;      /* samples kept; default 100000 */
+    uint64_t max_file_bytes;  /* wy_video_hash_file; default 16 GiB */
 };
 
 /** Defaults as documented on each field. */
 WY_API WY_NONNULL(1) void wy_video_opts_init(struct wy_video_opts *opts);
+
+/* ---- frame sampling (the decoder half; wy_video_hash_* compose it with PDQ) ---- */
+
+/** Longest side of the luminance planes handed to a wy_video_sample_fn. Larger frames are
+ * squashed to this square by area averaging, as PDQ's photo hasher squashes to 512x512. */
+#define WY_VIDEO_SAMPLE_PX 512u
+
+/** One sampled frame: 8-bit luminance (0..255, full range), display rotation applied. */
+struct wy_video_sample {
+    const uint8_t *luma;
+    uint32_t width_px;
+    uint32_t height_px;
+    size_t stride_bytes;
+    int64_t time_ms;
+    int64_t frame_no;
+};
+
+/** What the decoder learnt about the stream. */
+struct wy_video_info {
+    int64_t duration_ms;
+    uint32_t width_px; /* displayed size, after rotation */
+    uint32_t height_px;
+    double frame_rate;
+    char codec[32];
+    int rotation_deg;        /* 0, 90, 180 or 270 (clockwise, as displayed) */
+    uint64_t frames_decoded; /* frames the decoder produced (skipped ones excluded) */
+    bool truncated;          /* stopped at an error; the diag says why */
+};
+
+/** Receives each sample in time order; a status other than WY_OK stops decoding with it. */
+typedef enum wy_status (*wy_video_sample_fn)(void *user, const struct wy_video_sample *sample);
+
+/**
+ * Decodes a video held in memory and calls fn for the frame shown at each grid time
+ * (0, interval, 2 * interval, ...): the first frame whose timestamp reaches the grid time.
+ * Uses opts->interval_ms, decode, threads and the limits. A truncated or corrupt stream ends
+ * with WY_OK, info->truncated and a warning in the diag, as long as one frame was sampled.
+ * @return WY_OK; WY_EFORMAT; WY_ETOOBIG (a limit); WY_ECORRUPT; WY_ENOMEM; fn's status.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 4, 5, 7) enum wy_status
+    wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, size_t len,
+                           const struct wy_video_opts *opts, wy_video_sample_fn fn, void *user,
+                           struct wy_video_info *info, struct wy_diag *diag);
 
 /** True when the bytes look like a container FFmpeg can open (MP4/MOV/3GP, MKV/WebM, AVI, FLV,
  * MPEG-TS/PS) and not like a still image format withyou decodes itself. */
@@ -82,7 +126,7 @@ WY_API bool wy_video_sniff(const uint8_t *data, size_t len);
  * Fingerprints a video held in memory (read through a custom AVIOContext: nothing touches disk).
  * @param out  filled on WY_OK; release with wy_video_fp_clear().
  * @return WY_OK (check out->truncated); WY_EFORMAT (not a video or no decodable video stream);
- *         WY_ELIMIT (resolution, duration, streams); WY_ECORRUPT (nothing decodable); WY_ENOMEM.
+ *         WY_ETOOBIG (resolution, duration, streams); WY_ECORRUPT (nothing decodable); WY_ENOMEM.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 4, 5) enum wy_status
     wy_video_hash_memory(struct wy_ctx *ctx, const uint8_t *data, size_t len,

@@ -18,5 +18,6 @@
 #include "withyou/index.h"
 #include "withyou/bank.h"
 #include "withyou/bank_io.h"
+#include "withyou/video.h"
 
 #endif /* WY_WITHYOU_WITHYOU_H */

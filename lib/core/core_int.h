@@ -61,6 +61,15 @@ void wy__hex_encode(const uint8_t *bytes, size_t len, char *hex);
  * written only when every digit is valid. */
 bool wy__hex_decode(const char *text, size_t text_len, uint8_t *out, size_t len);
 
+struct wy_bytes;
+/* Maps a regular file of at most max_bytes read-only (large videos are not copied to the heap);
+ * an empty file maps to {NULL, 0}. Statuses of wy_file_read(). Release with wy__file_unmap().
+ * A file truncated by another process while mapped raises SIGBUS: callers map only files they
+ * own or accept that risk, as every mmap reader does. */
+enum wy_status wy__file_map(const char *path, uint64_t max_bytes, struct wy_bytes *out,
+                            struct wy_diag *diag);
+void wy__file_unmap(struct wy_bytes *bytes);
+
 /* Monotonic clock in nanoseconds, for the timings reported to benchmarks. */
 uint64_t wy__now_ns(void);
 

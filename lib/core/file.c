@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,8 +55,9 @@ static enum wy_status read_all(int fd, uint8_t *buf, size_t len, struct wy_diag 
     return WY_OK;
 }
 
-enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes,
-                            struct wy_bytes *out, struct wy_diag *diag)
+/* Opens a regular file no larger than max_bytes: *fd_out and *len_out are set on WY_OK. */
+static enum wy_status open_bounded(const char *path, uint64_t max_bytes, int *fd_out,
+                                   size_t *len_out, struct wy_diag *diag)
 {
     /* O_CLOEXEC: the server will fork helpers later; descriptors must not leak into them. */
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -62,43 +65,86 @@ enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_b
         return status_from_errno(errno, diag);
     }
     enum wy_status st = WY_OK;
-    uint8_t *buf = NULL;
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         st = status_from_errno(errno, diag);
-        goto out;
-    }
-    if (S_ISDIR(sb.st_mode)) {
+    } else if (S_ISDIR(sb.st_mode)) {
         st = wy__fail(diag, WY_EISDIR, "is a directory");
-        goto out;
-    }
-    /* A FIFO or a device may block forever or never end; only regular files have a size to
-     * check against the limit before reading. */
-    if (!S_ISREG(sb.st_mode)) {
+    } else if (!S_ISREG(sb.st_mode)) {
+        /* A FIFO or a device may block forever or never end; only regular files have a size
+         * to check against the limit before reading. */
         st = wy__fail(diag, WY_EIO, "not a regular file");
-        goto out;
-    }
-    if ((uint64_t)sb.st_size > max_bytes) {
+    } else if ((uint64_t)sb.st_size > max_bytes || (uint64_t)sb.st_size > SIZE_MAX) {
         st = wy__fail(diag, WY_ETOOBIG, "file is %lld bytes, limit %llu", (long long)sb.st_size,
                       (unsigned long long)max_bytes);
-        goto out;
     }
-    const size_t len = (size_t)sb.st_size;
-    buf = wy__alloc(ctx, len);
+    if (st != WY_OK) {
+        close(fd);
+        return st;
+    }
+    *fd_out = fd;
+    *len_out = (size_t)sb.st_size;
+    return WY_OK;
+}
+
+enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes,
+                            struct wy_bytes *out, struct wy_diag *diag)
+{
+    int fd;
+    size_t len;
+    enum wy_status st = open_bounded(path, max_bytes, &fd, &len, diag);
+    if (st != WY_OK) {
+        return st;
+    }
+    uint8_t *buf = wy__alloc(ctx, len);
     if (buf == NULL) {
         st = WY_ENOMEM;
-        goto out;
+    } else {
+        st = read_all(fd, buf, len, diag);
     }
-    st = read_all(fd, buf, len, diag);
+    close(fd);
     if (st != WY_OK) {
         wy__free(ctx, buf);
-        goto out;
+        return st;
     }
     out->ptr = buf;
     out->len = len;
-out:
-    close(fd);
-    return st;
+    return WY_OK;
+}
+
+enum wy_status wy__file_map(const char *path, uint64_t max_bytes, struct wy_bytes *out,
+                            struct wy_diag *diag)
+{
+    int fd;
+    size_t len;
+    const enum wy_status st = open_bounded(path, max_bytes, &fd, &len, diag);
+    if (st != WY_OK) {
+        return st;
+    }
+    if (len == 0) {
+        close(fd);
+        out->ptr = NULL;
+        out->len = 0;
+        return WY_OK;
+    }
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    const int err = errno;
+    close(fd); /* the mapping keeps the file open */
+    if (map == MAP_FAILED) {
+        return status_from_errno(err, diag);
+    }
+    out->ptr = map;
+    out->len = len;
+    return WY_OK;
+}
+
+void wy__file_unmap(struct wy_bytes *bytes)
+{
+    if (bytes->len > 0) {
+        munmap((void *)(uintptr_t)bytes->ptr, bytes->len);
+    }
+    bytes->ptr = NULL;
+    bytes->len = 0;
 }
 
 uint64_t wy__now_ns(void)
