@@ -89,7 +89,9 @@ struct wy_fingerprint {
     int quality;       /* PDQ quality, -1 when not applicable */
     int64_t case_id;
     int64_t bank_id;
-    int64_t frame_ms; /* video frames: time in the video; else -1 */
+    int64_t frame_ms;     /* video frames: time in the video; else -1 */
+    int64_t frame_end_ms; /* video frames: last time this hash stands for (>= frame_ms); else -1 */
+    int64_t media_id;     /* the registered picture or video this belongs to; see wy_bank_fp_add */
     char source[128]; /* a label such as the file name on the survivor's device */
     bool active;
 };
@@ -217,7 +219,11 @@ WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
  * `.bank_id` are filled in (on failure every `.id` is set to 0); `.case_id`, `.kind`, `.value`,
  * `.quality`, `.frame_ms`, `.source` are read. A PDQ below the bank's quality floor is refused
  * (WY_EINVAL naming its index in the diag), as is a fingerprint for a withdrawn case or a video
- * frame without a time. Quality and frame time are stored as -1 for kinds they do not apply to.
+ * frame without a time. Quality and frame times are stored as -1 for kinds they do not apply to
+ * (a video frame's `frame_end_ms` below `frame_ms` is taken as `frame_ms`).
+ * Grouping: consecutive entries with the same non-zero `.media_id` are one item (a video's frames,
+ * a picture's PDQ and digests); 0 makes an entry an item of its own. The store replaces
+ * `.media_id` with the id of the item's first fingerprint, which readers see from then on.
  * @return WY_OK; WY_ENOENT (case); WY_EINVAL; WY_EIO.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status

@@ -126,9 +126,11 @@ struct wy_list_record {
     uint8_t value[32]; /* 16 bytes used for MD5 */
     int quality;       /* 0..100; -1 when the line gave none or the kind has none */
     char case_ref[WY_CASE_REF_BYTES];
-    char source[128]; /* a label; JSON lines only */
-    int64_t frame_ms; /* video frames; -1 otherwise */
-    size_t line;      /* 1-based line number in the list (reading only) */
+    char source[128];     /* a label; JSON lines only */
+    int64_t frame_ms;     /* video frames; -1 otherwise */
+    int64_t frame_end_ms; /* video frames standing for a span; -1 when not given */
+    int64_t media;        /* JSON lines: the item (picture, video) it belongs to; 0 if not given */
+    size_t line;          /* 1-based line number in the list (reading only) */
 };
 
 /** Receives each record; a status other than WY_OK stops the reader, which returns it. */
@@ -163,7 +165,7 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
     wy_codec_list_line(struct wy_ctx *ctx, const struct wy_list_record *rec,
                        enum wy_list_format format, char **out, size_t *out_len);
 
-/** Sets a record to "nothing given": kind 0, zero value, quality and frame_ms -1, empty
+/** Sets a record to "nothing given": kind 0, zero value, quality and frame times -1, empty
  *  strings, line 0. */
 WY_API WY_NONNULL(1) void wy_list_record_init(struct wy_list_record *rec);
 

@@ -416,7 +416,8 @@ static size_t seal_source(const struct wy_bank *bank, const char *source, const 
 /* Seals one fingerprint and hands the row to the backend. The blind value is both the lookup key
  * and the associated data of the value and label, tying all three to one another. */
 static enum wy_status store_fp(struct wy_bank *bank, struct wy_fingerprint *fp,
-                               const struct add_target *t, int64_t added_s, struct wy_diag *diag)
+                               const struct add_target *t, int64_t added_s, int64_t media,
+                               struct wy_diag *diag)
 {
     const size_t value_len = kind_bytes(fp->kind);
     uint8_t blind[WY__BANK_BLIND_BYTES];
@@ -424,6 +425,7 @@ static enum wy_status store_fp(struct wy_bank *bank, struct wy_fingerprint *fp,
     uint8_t source_sealed[SOURCE_SEALED_MAX];
     wy__bank_blind(&bank->keys, fp->kind, fp->value, value_len, blind);
     wy__bank_seal(&bank->keys, fp->value, value_len, blind, sizeof blind, value_sealed);
+    const bool is_frame = fp->kind == WY_FP_VIDEO_PDQ;
     struct wy__fp_row row = {
         .kind = fp->kind,
         .value_cipher = value_sealed,
@@ -432,7 +434,10 @@ static enum wy_status store_fp(struct wy_bank *bank, struct wy_fingerprint *fp,
         .quality = kind_is_pdq(fp->kind) ? fp->quality : -1,
         .case_id = t->c.id,
         .bank_id = t->c.bank_id,
-        .frame_ms = fp->kind == WY_FP_VIDEO_PDQ ? fp->frame_ms : -1,
+        .frame_ms = is_frame ? fp->frame_ms : -1,
+        .frame_end_ms =
+            is_frame ? (fp->frame_end_ms > fp->frame_ms ? fp->frame_end_ms : fp->frame_ms) : -1,
+        .media = media,
         .added_s = added_s,
         .active = true,
     };
@@ -448,21 +453,59 @@ static enum wy_status store_fp(struct wy_bank *bank, struct wy_fingerprint *fp,
     return st;
 }
 
+/* Walks the callers' grouping: an entry begins a new item unless it carries the same non-zero
+ * tag and case as the entry before it. The cursor keeps the previous tag, so the tags may be
+ * rewritten as the walk goes. */
+struct item_cursor {
+    int64_t tag;
+    int64_t case_id;
+    bool started;
+};
+
+static bool starts_item(struct item_cursor *c, const struct wy_fingerprint *fp)
+{
+    const bool first =
+        !c->started || fp->media_id == 0 || fp->media_id != c->tag || fp->case_id != c->case_id;
+    *c = (struct item_cursor){fp->media_id, fp->case_id, true};
+    return first;
+}
+
+/* After the commit: each tag becomes the store's id of the item (its first fingerprint's id). */
+static void assign_media(struct wy_fingerprint *fps, size_t count)
+{
+    struct item_cursor cursor = {.started = false};
+    int64_t media = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (starts_item(&cursor, &fps[i])) {
+            media = fps[i].id;
+        }
+        fps[i].media_id = media;
+    }
+}
+
 static enum wy_status add_all(struct wy_bank *bank, struct wy_fingerprint *fps, size_t count,
                               struct wy_diag *diag)
 {
     struct add_target target = {.loaded = false};
     const int64_t added_s = now_s();
+    struct item_cursor cursor = {.started = false};
+    int64_t media = 0; /* store id of the item being stored; 0 while its first entry is stored */
     for (size_t i = 0; i < count; i++) {
+        if (starts_item(&cursor, &fps[i])) {
+            media = 0;
+        }
         enum wy_status st = load_target(bank, fps[i].case_id, i, &target, diag);
         if (st == WY_OK) {
             st = check_fp(&fps[i], &target.b, i, diag);
         }
         if (st == WY_OK) {
-            st = store_fp(bank, &fps[i], &target, added_s, diag);
+            st = store_fp(bank, &fps[i], &target, added_s, media, diag);
         }
         if (st != WY_OK) {
             return st;
+        }
+        if (media == 0) {
+            media = fps[i].id;
         }
     }
     return WY_OK;
@@ -482,6 +525,9 @@ enum wy_status wy_bank_fp_add(struct wy_bank *bank, struct wy_fingerprint *fps, 
     st = add_all(bank, fps, count, diag);
     if (st == WY_OK) {
         st = bank->backend->txn_commit(bank, diag);
+    }
+    if (st == WY_OK) {
+        assign_media(fps, count);
     }
     if (st != WY_OK) {
         bank->backend->txn_rollback(bank);
@@ -539,6 +585,8 @@ static enum wy_status open_row(const struct wy_bank *bank, const struct wy__fp_r
     fp->case_id = row->case_id;
     fp->bank_id = row->bank_id;
     fp->frame_ms = row->frame_ms;
+    fp->frame_end_ms = row->frame_end_ms;
+    fp->media_id = row->media;
     fp->active = row->active;
     return st;
 }

@@ -82,6 +82,8 @@ struct wy__fp_row {
     int64_t case_id;
     int64_t bank_id;
     int64_t frame_ms;
+    int64_t frame_end_ms;
+    int64_t media;                /* 0 on insert: the row starts its own item */
     const uint8_t *source_cipher; /* NULL: no label */
     size_t source_len;
     int64_t added_s;

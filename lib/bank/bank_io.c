@@ -142,6 +142,8 @@ static enum wy_status import_record(void *user, const struct wy_list_record *rec
     fp->case_id = case_id;
     fp->bank_id = s->bank_id;
     fp->frame_ms = rec->frame_ms;
+    fp->frame_end_ms = rec->frame_end_ms;
+    fp->media_id = rec->media; /* a grouping tag: consecutive lines with one value are one item */
     memcpy(fp->source, rec->source, sizeof fp->source);
     return WY_OK;
 }
@@ -291,7 +293,9 @@ static bool write_fp(void *user, const struct wy_fingerprint *fp)
     memcpy(rec.value, fp->value, sizeof rec.value);
     rec.quality = fp->quality;
     rec.frame_ms = fp->frame_ms;
+    rec.frame_end_ms = fp->frame_end_ms;
     if (e->format == WY_LIST_JSONL) {
+        rec.media = fp->media_id;
         snprintf(rec.case_ref, sizeof rec.case_ref, "%s", case_ref_of(e, fp->case_id));
         memcpy(rec.source, fp->source, sizeof rec.source);
         rec.source[sizeof rec.source - 1] = '\0';

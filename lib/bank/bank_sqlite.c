@@ -50,6 +50,7 @@ enum stmt_id {
     ST_NOTES_GET,
     ST_NOTES_PUT,
     ST_FP_INSERT,
+    ST_FP_OWN_MEDIA,
     ST_CHANGE_INSERT,
     ST_FP_GET,
     ST_FP_SCAN,
@@ -67,7 +68,7 @@ enum stmt_id {
     "fingerprints f WHERE f.case_id = c.id AND f.active = 1) FROM cases c"
 #define FP_COLS                                                                                    \
     "SELECT f.id, f.kind, f.value_cipher, f.blind, f.quality, f.case_id, f.bank_id, f.frame_ms, "  \
-    "f.source_cipher, f.added, f.active FROM fingerprints f"
+    "f.source_cipher, f.added, f.active, f.frame_end_ms, f.media FROM fingerprints f"
 /* A suppressed value must never match, whichever bank or case holds it. */
 #define NOT_SUPPRESSED                                                                             \
     " AND NOT EXISTS (SELECT 1 FROM suppression s WHERE s.kind = f.kind AND s.blind = f.blind)"
@@ -94,8 +95,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_NOTES_GET] = "SELECT notes_cipher FROM cases WHERE id = ?1",
     [ST_NOTES_PUT] = "UPDATE cases SET notes_cipher = ?2, updated = ?3 WHERE id = ?1",
     [ST_FP_INSERT] = "INSERT INTO fingerprints (kind, value_cipher, blind, quality, case_id, "
-                     "bank_id, frame_ms, source_cipher, added, active) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+                     "bank_id, frame_ms, source_cipher, added, active, frame_end_ms, media) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11)",
+    [ST_FP_OWN_MEDIA] = "UPDATE fingerprints SET media = id WHERE id = ?1",
     [ST_CHANGE_INSERT] = "INSERT INTO changes (fp_id, active) VALUES (?1, 1)",
     [ST_FP_GET] = FP_COLS " WHERE f.id = ?1",
     [ST_FP_SCAN] = FP_COLS " WHERE f.kind = ?1" FP_ACTIVE_IN " ORDER BY f.id",
@@ -712,11 +714,26 @@ static enum wy_status sq_fp_insert(struct wy_bank *bank, struct wy__fp_row *row,
     sqlite3_bind_int64(s, 7, row->frame_ms);
     bind_blob(s, 8, row->source_cipher, row->source_len);
     sqlite3_bind_int64(s, 9, row->added_s);
-    const enum wy_status st = step_done(c, s, diag);
+    sqlite3_bind_int64(s, 10, row->frame_end_ms);
+    sqlite3_bind_int64(s, 11, row->media);
+    enum wy_status st = step_done(c, s, diag);
     if (st != WY_OK) {
         return st;
     }
     row->id = sqlite3_last_insert_rowid(c->db);
+    if (row->media == 0) {
+        /* The first fingerprint of an item names the item. */
+        s = stmt(c, ST_FP_OWN_MEDIA, &rc);
+        if (s == NULL) {
+            return fail_db(c->db, rc, diag);
+        }
+        sqlite3_bind_int64(s, 1, row->id);
+        st = step_done(c, s, diag);
+        if (st != WY_OK) {
+            return st;
+        }
+        row->media = row->id;
+    }
     return log_added(c, row->id, diag);
 }
 
@@ -740,6 +757,8 @@ static void read_fp(sqlite3_stmt *s, struct wy__fp_row *row)
     row->source_len = (size_t)sqlite3_column_bytes(s, 8);
     row->added_s = sqlite3_column_int64(s, 9);
     row->active = sqlite3_column_int(s, 10) != 0;
+    row->frame_end_ms = sqlite3_column_int64(s, 11);
+    row->media = sqlite3_column_int64(s, 12);
 }
 
 /* Feeds every row of a bound query to fn; stops early on WY__STOP or an error from fn. */

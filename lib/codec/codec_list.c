@@ -264,6 +264,18 @@ static enum wy_status json_numbers(const struct list_reader *r, json_t *o,
     if (has_frame != (rec->kind == WY_FP_VIDEO_PDQ)) {
         return line_fail(r, WY_EPARSE, "\"frame_ms\" is required for video_pdq, else refused");
     }
+    bool has_end = false;
+    if (!json_int_field(o, "frame_end_ms", 0, INT64_MAX, &rec->frame_end_ms, &has_end) ||
+        (has_end && rec->frame_end_ms < rec->frame_ms)) {
+        return line_fail(r, WY_EPARSE, "\"frame_end_ms\" is not a whole number >= frame_ms");
+    }
+    if (has_end && !has_frame) {
+        return line_fail(r, WY_EPARSE, "\"frame_end_ms\" belongs to video_pdq only");
+    }
+    bool has_media = false;
+    if (!json_int_field(o, "media", 1, INT64_MAX, &rec->media, &has_media)) {
+        return line_fail(r, WY_EPARSE, "\"media\" is not a whole number >= 1");
+    }
     return WY_OK;
 }
 
@@ -287,7 +299,8 @@ static enum wy_status json_strings(const struct list_reader *r, json_t *o,
  * fingerprint silently to the default case. */
 static enum wy_status json_known_keys(const struct list_reader *r, json_t *o)
 {
-    static const char *const known[] = {"kind", "value", "quality", "case", "source", "frame_ms"};
+    static const char *const known[] = {"kind",   "value",    "quality",      "case",
+                                        "source", "frame_ms", "frame_end_ms", "media"};
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v)
@@ -393,6 +406,7 @@ void wy_list_record_init(struct wy_list_record *rec)
     memset(rec, 0, sizeof *rec);
     rec->quality = -1;
     rec->frame_ms = -1;
+    rec->frame_end_ms = -1;
 }
 
 enum wy_status wy_codec_list_parse(struct wy_ctx *ctx, struct wy_bytes data,
@@ -479,6 +493,12 @@ static json_t *record_json(const struct wy_list_record *rec, size_t k)
     }
     if (ok && rec->kind == WY_FP_VIDEO_PDQ) {
         ok = json_object_set_new(o, "frame_ms", json_integer(rec->frame_ms)) == 0;
+    }
+    if (ok && rec->kind == WY_FP_VIDEO_PDQ && rec->frame_end_ms > rec->frame_ms) {
+        ok = json_object_set_new(o, "frame_end_ms", json_integer(rec->frame_end_ms)) == 0;
+    }
+    if (ok && rec->media > 0) {
+        ok = json_object_set_new(o, "media", json_integer(rec->media)) == 0;
     }
     if (!ok) {
         json_decref(o);

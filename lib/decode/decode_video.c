@@ -206,8 +206,8 @@ static enum wy_status check_limits(struct run *r, const AVCodecParameters *par)
         return wy__fail(r->diag, WY_ECORRUPT, "video: stream has no frame size");
     }
     if ((uint32_t)par->width > max_side || (uint32_t)par->height > max_side) {
-        return wy__fail(r->diag, WY_ETOOBIG, "video: %dx%d frames, limit %u px a side",
-                        par->width, par->height, max_side);
+        return wy__fail(r->diag, WY_ETOOBIG, "video: %dx%d frames, limit %u px a side", par->width,
+                        par->height, max_side);
     }
     const int64_t duration_us = r->fmt->duration;
     if (duration_us != AV_NOPTS_VALUE && duration_us > 0 &&
@@ -287,8 +287,8 @@ static enum wy_status open_decoder(struct run *r)
     const bool sideways = r->info->rotation_deg % 180 != 0;
     r->info->width_px = (uint32_t)(sideways ? par->height : par->width);
     r->info->height_px = (uint32_t)(sideways ? par->width : par->height);
-    const AVRational fr = r->st->avg_frame_rate.num > 0 ? r->st->avg_frame_rate
-                                                         : r->st->r_frame_rate;
+    const AVRational fr =
+        r->st->avg_frame_rate.num > 0 ? r->st->avg_frame_rate : r->st->r_frame_rate;
     r->info->frame_rate = fr.den > 0 && fr.num > 0 ? av_q2d(fr) : 0.0;
     if (r->fmt->duration != AV_NOPTS_VALUE && r->fmt->duration > 0) {
         r->info->duration_ms = r->fmt->duration / 1000;
@@ -311,8 +311,8 @@ static void choose_skip(struct run *r, const AVPacket *pkt)
     bool candidate = true; /* without a timestamp any packet may hold the next sample */
     if (pkt->pts != AV_NOPTS_VALUE && r->origin_pts != AV_NOPTS_VALUE) {
         const int64_t ms = pts_to_ms(r, pkt->pts);
-        candidate = ms >= r->next_grid_ms &&
-                    ms < r->next_grid_ms + (int64_t)r->opts->interval_ms / 2 + 1;
+        candidate =
+            ms >= r->next_grid_ms && ms < r->next_grid_ms + (int64_t)r->opts->interval_ms / 2 + 1;
     }
     r->dec->skip_frame = candidate ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
 }
@@ -350,14 +350,13 @@ static void rotate_plane(const uint8_t *src, uint32_t w, uint32_t h, int deg, bo
 
 static enum wy_status emit_sample(struct run *r, const AVFrame *f, int64_t ms)
 {
-    const uint32_t dw = (uint32_t)f->width > WY_VIDEO_SAMPLE_PX ||
-                                (uint32_t)f->height > WY_VIDEO_SAMPLE_PX
-                            ? WY_VIDEO_SAMPLE_PX
-                            : (uint32_t)f->width;
+    const uint32_t dw =
+        (uint32_t)f->width > WY_VIDEO_SAMPLE_PX || (uint32_t)f->height > WY_VIDEO_SAMPLE_PX
+            ? WY_VIDEO_SAMPLE_PX
+            : (uint32_t)f->width;
     const uint32_t dh = dw == WY_VIDEO_SAMPLE_PX ? WY_VIDEO_SAMPLE_PX : (uint32_t)f->height;
     r->sws = sws_getCachedContext(r->sws, f->width, f->height, (enum AVPixelFormat)f->format,
-                                  (int)dw, (int)dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL,
-                                  NULL);
+                                  (int)dw, (int)dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL, NULL);
     if (r->sws == NULL) {
         return wy__fail(r->diag, WY_EFORMAT, "video: cannot convert pixel format %s",
                         av_get_pix_fmt_name((enum AVPixelFormat)f->format));
@@ -494,8 +493,7 @@ static void check_complete(struct run *r)
 
 enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, size_t len,
                                       const struct wy_video_opts *opts, wy_video_sample_fn fn,
-                                      void *user, struct wy_video_info *info,
-                                      struct wy_diag *diag)
+                                      void *user, struct wy_video_info *info, struct wy_diag *diag)
 {
     memset(info, 0, sizeof *info);
     wy_diag_clear(diag);
@@ -505,8 +503,13 @@ enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, s
     if (len == 0) {
         return wy__fail(diag, WY_EEMPTY, "empty file");
     }
-    struct run r = {.ctx = ctx, .opts = opts, .info = info, .diag = diag, .fn = fn,
-                    .user = user, .reader = {data, len, 0}};
+    struct run r = {.ctx = ctx,
+                    .opts = opts,
+                    .info = info,
+                    .diag = diag,
+                    .fn = fn,
+                    .user = user,
+                    .reader = {data, len, 0}};
     enum wy_status st = open_input(&r);
     if (st == WY_OK) {
         st = open_decoder(&r);

@@ -31,7 +31,7 @@ cmp -s out want_md5 || fail "md5 export: $(cat out)"
 expect_exit 0 "$WITHYOU" bank export main
 cp out all.jsonl
 [ "$(wc -l < all.jsonl)" = 4 ] || fail "jsonl export: $(cat all.jsonl)"
-grep -q "^{\"kind\":\"pdq\",\"value\":\"$pdq\",\"quality\":$quality,\"case\":\"C-1\"}$" all.jsonl \
+grep -q "^{\"kind\":\"pdq\",\"value\":\"$pdq\",\"quality\":$quality,\"case\":\"C-1\",\"media\":[0-9]*}$" all.jsonl \
   || fail "jsonl pdq line: $(cat all.jsonl)"
 grep -q '"kind":"md5".*"case":"C-2"' all.jsonl || fail "jsonl md5 line: $(cat all.jsonl)"
 

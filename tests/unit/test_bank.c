@@ -120,6 +120,7 @@ static struct wy_fingerprint make_fp(enum wy_fp_kind kind, uint64_t seed, int64_
     fp.case_id = case_id;
     fp.quality = kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ ? 90 : -1;
     fp.frame_ms = kind == WY_FP_VIDEO_PDQ ? 1500 : -1;
+    fp.frame_end_ms = -1;
     uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
     const size_t len = kind == WY_FP_MD5 ? 16 : 32;
     for (size_t i = 0; i < len; i++) {
@@ -240,7 +241,7 @@ static void test_create_open(void **state)
     struct fx fx;
     fx_init(&fx);
     struct wy_bank *bank = store_create(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 2);
+    assert_int_equal(wy_bank_schema_version(bank), 3);
     wy_bank_close(bank);
     wy_bank_close(NULL);
 
@@ -292,7 +293,7 @@ static void test_migrate_from_empty_file(void **state)
     assert_non_null(f);
     fclose(f);
     struct wy_bank *bank = store_open(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 2);
+    assert_int_equal(wy_bank_schema_version(bank), 3);
     new_bank(bank, "main", 0);
     wy_bank_close(bank);
     /* The empty file became a store bound to the key it was first opened with. */
@@ -321,6 +322,11 @@ static bool collect_change(void *user, const struct wy_bank_change *change)
 }
 
 /* Version 1 is version 2 without the change feed: make one by hand from a current store. */
+/* Takes a version 3 store back to version 2's tables. */
+#define DOWN_TO_V2                                                                                 \
+    "DROP INDEX fingerprints_media; ALTER TABLE fingerprints DROP COLUMN media; "                  \
+    "ALTER TABLE fingerprints DROP COLUMN frame_end_ms; "
+
 static void test_migrate_from_v1(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -335,10 +341,11 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(wy_bank_fp_add(bank, fps, 3, NULL), WY_OK);
     assert_int_equal(wy_bank_case_set_status(bank, c2, WY_CASE_WITHDRAWN), WY_OK);
     wy_bank_close(bank);
-    raw_sql(fx.path, "DROP TABLE changes; DROP INDEX fingerprints_case; PRAGMA user_version = 1;");
+    raw_sql(fx.path, DOWN_TO_V2 "DROP TABLE changes; DROP INDEX fingerprints_case; "
+                                "PRAGMA user_version = 1;");
 
     bank = store_open(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 2);
+    assert_int_equal(wy_bank_schema_version(bank), 3);
     struct wy_bank_change got[16];
     memset(got, 0, sizeof got);
     assert_int_equal(wy_bank_changes(bank, 0, collect_change, got), WY_OK);
@@ -351,6 +358,74 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(wy_bank_fp_get(bank, fps[1].id, &back), WY_OK);
     assert_memory_equal(back.value, fps[1].value, 16);
     assert_false(back.active);
+    assert_int_equal(back.media_id, fps[1].id); /* old rows each stand alone */
+    wy_bank_close(bank);
+    fx_fini(&fx);
+}
+
+static void test_migrate_from_v2(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct fx fx;
+    fx_init(&fx);
+    struct wy_bank *bank = store_create(ctx, &fx);
+    const int64_t c1 = new_case(bank, new_bank(bank, "main", 0), "C1");
+    struct wy_fingerprint fps[2] = {make_fp(WY_FP_VIDEO_PDQ, 1, c1), make_fp(WY_FP_PDQ, 2, c1)};
+    fps[0].frame_ms = 4000;
+    assert_int_equal(wy_bank_fp_add(bank, fps, 2, NULL), WY_OK);
+    wy_bank_close(bank);
+    raw_sql(fx.path, DOWN_TO_V2 "PRAGMA user_version = 2;");
+
+    bank = store_open(ctx, &fx);
+    assert_int_equal(wy_bank_schema_version(bank), 3);
+    struct wy_fingerprint back;
+    assert_int_equal(wy_bank_fp_get(bank, fps[0].id, &back), WY_OK);
+    assert_int_equal(back.media_id, fps[0].id);
+    assert_int_equal(back.frame_ms, 4000);
+    assert_int_equal(back.frame_end_ms, 4000); /* a single instant */
+    assert_int_equal(wy_bank_fp_get(bank, fps[1].id, &back), WY_OK);
+    assert_int_equal(back.media_id, fps[1].id);
+    assert_int_equal(back.frame_end_ms, -1);
+    wy_bank_close(bank);
+    fx_fini(&fx);
+}
+
+/* Consecutive entries with one tag are one item named by its first fingerprint's id. */
+static void test_media_grouping(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct fx fx;
+    fx_init(&fx);
+    struct wy_bank *bank = store_create(ctx, &fx);
+    const int64_t b = new_bank(bank, "main", 0);
+    const int64_t c1 = new_case(bank, b, "C1");
+    const int64_t c2 = new_case(bank, b, "C2");
+    struct wy_fingerprint fps[7];
+    const int64_t tags[7] = {0, 5, 5, 5, 7, 7, 7};
+    const int64_t cases[7] = {c1, c1, c1, c1, c1, c1, c2};
+    for (int i = 0; i < 7; i++) {
+        fps[i] = make_fp(i == 0 ? WY_FP_PDQ : WY_FP_VIDEO_PDQ, (uint8_t)(i + 1), cases[i]);
+        fps[i].media_id = tags[i];
+        fps[i].frame_ms = i == 0 ? -1 : 1000 * i;
+        fps[i].frame_end_ms = i == 2 ? 1000 * i + 2500 : -1;
+    }
+    assert_int_equal(wy_bank_fp_add(bank, fps, 7, NULL), WY_OK);
+    const int64_t want[7] = {fps[0].id, fps[1].id, fps[1].id, fps[1].id,
+                             fps[4].id, fps[4].id, fps[6].id}; /* a new case is a new item */
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(fps[i].media_id, want[i]);
+        struct wy_fingerprint back;
+        assert_int_equal(wy_bank_fp_get(bank, fps[i].id, &back), WY_OK);
+        assert_int_equal(back.media_id, want[i]);
+        assert_int_equal(back.frame_end_ms, i == 0 ? -1 : i == 2 ? 4500 : 1000 * i);
+    }
+    /* A failed registration leaves the caller's tags as they were. */
+    struct wy_fingerprint bad[2] = {make_fp(WY_FP_VIDEO_PDQ, 9, c1), make_fp(WY_FP_PDQ, 9, 999)};
+    bad[0].frame_ms = 0;
+    bad[0].media_id = bad[1].media_id = 3;
+    assert_int_equal(wy_bank_fp_add(bank, bad, 2, NULL), WY_ENOENT);
+    assert_int_equal(bad[0].media_id, 3);
+    assert_int_equal(bad[0].id, 0);
     wy_bank_close(bank);
     fx_fini(&fx);
 }
@@ -1065,6 +1140,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_from_empty_file, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_migrate_from_v1, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v2, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_media_grouping, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_future_schema_refused, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_persistence_encrypted, tsup_setup_ctx,
