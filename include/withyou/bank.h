@@ -92,7 +92,7 @@ struct wy_fingerprint {
     int64_t frame_ms;     /* video frames: time in the video; else -1 */
     int64_t frame_end_ms; /* video frames: last time this hash stands for (>= frame_ms); else -1 */
     int64_t media_id;     /* the registered picture or video this belongs to; see wy_bank_fp_add */
-    char source[128]; /* a label such as the file name on the survivor's device */
+    char source[128];     /* a label such as the file name on the survivor's device */
     bool active;
 };
 

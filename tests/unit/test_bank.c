@@ -1058,7 +1058,8 @@ static void test_import_export_round_trip(void **state)
         "0123456789abcdef0123456789abcdef\",\"quality\":80,\"case\":\"C-2\",\"source\":\"a.jpg\"}\n"
         "{\"kind\":\"video_pdq\",\"value\":\""
         "1123456789abcdef0123456789abcdef"
-        "0123456789abcdef0123456789abcdef\",\"quality\":60,\"frame_ms\":2000}\n"
+        "0123456789abcdef0123456789abcdef\",\"quality\":60,\"frame_ms\":2000,"
+        "\"frame_end_ms\":2500}\n"
         "{\"kind\":\"md5\",\"value\":\"d41d8cd98f00b204e9800998ecf8427e\",\"case\":\"C-2\"}\n";
     struct wy_diag diag;
     size_t imported = 0;
@@ -1070,7 +1071,10 @@ static void test_import_export_round_trip(void **state)
     /* Kind order (pdq, video_pdq, md5); the video frame went to the default case C-1. */
     assert_non_null(strstr(out.text, "\"frame_ms\":2000"));
     assert_non_null(strstr(out.text, "\"quality\":60,\"case\":\"C-1\""));
-    assert_int_equal(out.len, strlen(list) + strlen(",\"case\":\"C-1\""));
+    assert_non_null(strstr(out.text, "\"frame_ms\":2000,\"frame_end_ms\":2500,\"media\":"));
+    /* Each line stands alone: three items, numbered by the store. */
+    assert_int_equal(out.len,
+                     strlen(list) + strlen(",\"case\":\"C-1\"") + 3 * strlen(",\"media\":1"));
     struct export_buf te = {.len = 0};
     assert_int_equal(wy_bank_export(bank, b, WY_LIST_TE_PDQ, append_line, &te), WY_OK);
     assert_string_equal(te.text, "0123456789abcdef0123456789abcdef"
