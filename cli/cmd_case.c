@@ -147,27 +147,76 @@ static int case_withdraw(struct wy_bank *bank, const char *ref)
     return CLI_EXIT_OK;
 }
 
-/* Appends the three fingerprints of one hashed picture to `fps`. */
-static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                              const struct wy_hash_record *rec, const char *path)
+/* Appends the exact hashes of a file (one item, grouping tag `tag`). */
+static void push_digests(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                         const struct wy_digest *d, const char *path, int64_t tag)
 {
     const struct {
         enum wy_fp_kind kind;
         const uint8_t *value;
         size_t len;
-    } parts[] = {{WY_FP_PDQ, rec->pdq.bytes, WY_PDQ_BYTES},
-                 {WY_FP_MD5, rec->digest.md5, WY_MD5_BYTES},
-                 {WY_FP_SHA256, rec->digest.sha256, WY_SHA256_BYTES}};
-    for (size_t i = 0; i < 3; i++) {
+    } parts[] = {{WY_FP_MD5, d->md5, WY_MD5_BYTES}, {WY_FP_SHA256, d->sha256, WY_SHA256_BYTES}};
+    for (size_t i = 0; i < 2; i++) {
         struct wy_fingerprint *fp = &fps[(*n)++];
         memset(fp, 0, sizeof *fp);
         fp->kind = parts[i].kind;
         memcpy(fp->value, parts[i].value, parts[i].len);
-        fp->quality = parts[i].kind == WY_FP_PDQ ? rec->quality : -1;
+        fp->quality = -1;
         fp->case_id = case_id;
         fp->frame_ms = -1;
+        fp->frame_end_ms = -1;
+        fp->media_id = tag;
         snprintf(fp->source, sizeof fp->source, "%s", path);
     }
+}
+
+/* Appends the three fingerprints of one hashed picture to `fps`. */
+static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                              const struct wy_hash_record *rec, const char *path, int64_t tag)
+{
+    const struct {
+        enum wy_fp_kind kind;
+        const uint8_t *value;
+        size_t len;
+    } pdq = {WY_FP_PDQ, rec->pdq.bytes, WY_PDQ_BYTES};
+    struct wy_fingerprint *fp = &fps[(*n)++];
+    memset(fp, 0, sizeof *fp);
+    fp->kind = pdq.kind;
+    memcpy(fp->value, pdq.value, pdq.len);
+    fp->quality = rec->quality;
+    fp->case_id = case_id;
+    fp->frame_ms = -1;
+    fp->frame_end_ms = -1;
+    fp->media_id = tag;
+    snprintf(fp->source, sizeof fp->source, "%s", path);
+    push_digests(fps, n, case_id, &rec->digest, path, tag);
+}
+
+/* Appends a video: its frames at or above the floor, then its exact hashes. Returns the number
+ * of frames kept. */
+static size_t push_video(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                         const struct wy_video_fp *v, int floor, const char *path, int64_t tag)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < v->count; i++) {
+        const struct wy_video_frame *f = &v->frames[i];
+        if (f->quality < floor) {
+            continue; /* blank or fading frames would match other videos' blank frames */
+        }
+        struct wy_fingerprint *fp = &fps[(*n)++];
+        memset(fp, 0, sizeof *fp);
+        fp->kind = WY_FP_VIDEO_PDQ;
+        memcpy(fp->value, f->pdq.bytes, WY_PDQ_BYTES);
+        fp->quality = f->quality;
+        fp->case_id = case_id;
+        fp->frame_ms = f->start_ms;
+        fp->frame_end_ms = f->end_ms;
+        fp->media_id = tag;
+        snprintf(fp->source, sizeof fp->source, "%s", path);
+        kept++;
+    }
+    push_digests(fps, n, case_id, &v->digest, path, tag);
+    return kept;
 }
 
 struct bank_lookup {
@@ -205,15 +254,20 @@ struct fp_list {
     struct wy_fingerprint *items;
     size_t count;
     size_t cap;
+    int64_t items_added; /* pictures and videos: also the next grouping tag */
+    size_t videos;
+    size_t frames;
 };
 
-/* Makes room for the three fingerprints of one more record. */
-static void fp_reserve(struct fp_list *l)
+/* Makes room for `more` fingerprints. */
+static void fp_reserve(struct fp_list *l, size_t more)
 {
-    if (l->count + 3 <= l->cap) {
+    if (l->count + more <= l->cap) {
         return;
     }
-    l->cap = l->cap ? 2 * l->cap : 48;
+    while (l->count + more > l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 48;
+    }
     l->items = cli_xrealloc(l->items, sizeof *l->items * l->cap);
 }
 
@@ -277,8 +331,8 @@ static bool hash_record(const struct bank_lookup *b, int64_t case_id, const char
     if (!quality_ok(b, &rec, where, path)) {
         return false;
     }
-    fp_reserve(fps);
-    push_fingerprints(fps->items, &fps->count, case_id, &rec, path);
+    fp_reserve(fps, 3);
+    push_fingerprints(fps->items, &fps->count, case_id, &rec, path, ++fps->items_added);
     return true;
 }
 
@@ -343,33 +397,63 @@ static bool find_case(struct wy_bank *bank, const char *ref, struct wy_case_info
     return true;
 }
 
-/* Fingerprints the pictures into `fps`; returns how many could not be used (already reported). */
-static size_t hash_pictures(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
-                            char **paths_in, int count, struct fp_list *fps)
+/* Adds one fingerprinted file; false (after saying why) for a picture below the floor or a
+ * video without a usable frame. */
+static bool push_media(const struct bank_lookup *b, int64_t case_id, struct wy_media_record *rec,
+                       const char *path, struct fp_list *fps)
+{
+    const int64_t tag = ++fps->items_added;
+    if (!rec->is_video) {
+        if (!quality_ok(b, &rec->image, "", path)) {
+            return false;
+        }
+        fp_reserve(fps, 3);
+        push_fingerprints(fps->items, &fps->count, case_id, &rec->image, path, tag);
+        return true;
+    }
+    if (rec->video.truncated) {
+        fprintf(stderr, "%s: warning: video is damaged; registering what could be decoded\n", path);
+    }
+    fp_reserve(fps, rec->video.count + 2);
+    const size_t kept =
+        push_video(fps->items, &fps->count, case_id, &rec->video, b->info.min_quality, path, tag);
+    fps->videos++;
+    fps->frames += kept;
+    if (kept == 0) {
+        fprintf(stderr, "%s: no sampled frame reaches the quality floor %d of bank %s\n", path,
+                b->info.min_quality, b->info.name);
+        return false;
+    }
+    return true;
+}
+
+/* Fingerprints pictures and videos into `fps`; returns how many could not be used (already
+ * reported). */
+static size_t hash_media(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
+                         char **paths_in, int count, struct fp_list *fps)
 {
     struct cli_paths paths = {0};
     cli_paths_collect(&paths, paths_in, count);
+    struct wy_hasher_opts opts;
+    wy_hasher_opts_init(&opts);
+    opts.videos = true;
     struct wy_hasher *h = NULL;
-    if (wy_hasher_new(ctx, NULL, &h) != WY_OK) {
+    if (wy_hasher_new(ctx, &opts, &h) != WY_OK) {
         cli_error("out of memory");
         exit(CLI_EXIT_FAILED);
     }
     size_t failed = paths.errors;
     for (size_t i = 0; i < paths.count; i++) {
-        struct wy_hash_record rec;
+        struct wy_media_record rec;
         struct wy_diag diag;
-        const enum wy_status st = wy_hasher_hash_file(h, paths.items[i], &rec, &diag);
+        const enum wy_status st = wy_hasher_hash_media(h, paths.items[i], &rec, &diag);
         if (st != WY_OK) {
             fprintf(stderr, "%s: %s\n", paths.items[i], diag.msg[0] ? diag.msg : wy_strerror(st));
             failed++;
             continue;
         }
-        if (!quality_ok(b, &rec, "", paths.items[i])) {
-            failed++;
-            continue;
-        }
-        fp_reserve(fps);
-        push_fingerprints(fps->items, &fps->count, case_id, &rec, paths.items[i]);
+        failed += !push_media(b, case_id, &rec, paths.items[i], fps);
+        wy_video_fp_clear(ctx, &rec.video);
     }
     wy_hasher_free(h);
     cli_paths_free(&paths);
@@ -385,7 +469,7 @@ static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, c
         return CLI_EXIT_FAILED;
     }
     struct fp_list fps = {0};
-    size_t failed = hash_pictures(ctx, &b, info.id, paths_in, count, &fps);
+    size_t failed = hash_media(ctx, &b, info.id, paths_in, count, &fps);
     if (hashes != NULL && !read_hashes(&b, info.id, hashes, &fps)) {
         failed++;
     }
@@ -398,7 +482,13 @@ static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, c
         const enum wy_status st =
             fps.count > 0 ? wy_bank_fp_add(bank, fps.items, fps.count, &diag) : WY_OK;
         if (st == WY_OK) {
-            printf("%s\t%zu pictures registered\n", ref, fps.count / 3);
+            const size_t pictures = (size_t)fps.items_added - fps.videos;
+            if (fps.videos == 0) {
+                printf("%s\t%zu pictures registered\n", ref, pictures);
+            } else {
+                printf("%s\t%zu pictures and %zu videos (%zu frames) registered\n", ref, pictures,
+                       fps.videos, fps.frames);
+            }
             rc = CLI_EXIT_OK;
         } else {
             fail_status("case add", st, &diag);

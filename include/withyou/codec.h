@@ -32,6 +32,7 @@ extern "C" {
 enum wy_codec_format {
     WY_CODEC_TSV = 0,
     WY_CODEC_JSON = 1,
+    WY_CODEC_TEXT = 2, /* match lines only: one sentence per match, for people */
 };
 
 /** Flags for wy_codec_hash_line(). */
@@ -93,14 +94,32 @@ struct wy_match_row {
     const char *variant;  /* dihedral variant name (wy_dihedral_name) or "md5" */
     const char *case_ref; /* the case's reference */
     const char *bank;     /* the bank's name */
+    /* Video matches (`video` set): the query's and the registered video's segments. A side
+     * that is a picture has no times (query_time / ref_time false). */
+    bool video;
+    bool query_time;
+    bool ref_time;
+    int64_t q_start_ms;
+    int64_t q_end_ms;
+    int64_t r_start_ms;
+    int64_t r_end_ms;
+    size_t frames_matched;
+    size_t frames_total;
+    double speed;
 };
 
-/** The TSV header of match lines: query, distance, variant, case, bank. */
+/**
+ * The TSV header of match lines: query, distance, variant, case, bank. A match involving a video
+ * has six more columns: query_start, query_end, ref_start, ref_end (seconds, 3 decimals, empty
+ * for a picture's side), frames_matched, speed.
+ */
 WY_API const char *wy_codec_match_header(void);
 
 /**
- * Formats one match as a TSV or JSON line ending in '\n' (paths and names escaped as for hash
- * lines). Caller owns `*out`; release with wy_free().
+ * Formats one match as a TSV, JSON or text line ending in '\n' (paths and names escaped as for
+ * hash lines). The text form reads "QUERY 00:01:10-00:01:20 ~ registered 00:03:05-00:03:15,
+ * 9/10 frames, speed 1.00: case C-1, bank main, distance 4 (original)". Caller owns `*out`;
+ * release with wy_free().
  * @return WY_OK; WY_ENOMEM; WY_EINVAL for an unknown format.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status

@@ -18,6 +18,7 @@
 #include "withyou/decode.h"
 #include "withyou/digest.h"
 #include "withyou/pdq.h"
+#include "withyou/video.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,8 @@ struct wy_hasher_opts {
     uint32_t fast_size_px;        /* fast mode: smallest side kept by scaled decoding;
                                      0 means WY_HASHER_FAST_TARGET_PX */
     bool dihedral;                /* also compute the 8 dihedral hashes */
+    bool videos;                  /* wy_hasher_hash_media(): fingerprint videos too */
+    struct wy_video_opts video;   /* for videos (its `dihedral` follows the field above) */
 };
 
 /** Everything known about one hashed file. */
@@ -82,6 +85,23 @@ WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
     wy_hasher_hash_file(struct wy_hasher *hasher, const char *path, struct wy_hash_record *rec,
                         struct wy_diag *diag);
+
+/** A picture's or a video's fingerprints. */
+struct wy_media_record {
+    bool is_video;
+    struct wy_hash_record image; /* pictures */
+    struct wy_video_fp video;    /* videos; release with wy_video_fp_clear() on the hasher's ctx */
+};
+
+/**
+ * Fingerprints one file, picture or video (by its first bytes; videos only when opts.videos).
+ * Videos are mapped, not copied, and hashed with opts.video.
+ * @return WY_OK with `*rec` filled; the statuses of wy_hasher_hash_file() and
+ *         wy_video_hash_memory(). On failure nothing needs releasing.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
+    wy_hasher_hash_media(struct wy_hasher *hasher, const char *path, struct wy_media_record *rec,
+                         struct wy_diag *diag);
 
 #ifdef __cplusplus
 }

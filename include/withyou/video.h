@@ -13,6 +13,9 @@
  * Alignment (wy_video_align) turns frame-level hits between a query video and one registered
  * video into matched segments: a consistent speed factor and time offset found by voting.
  *
+ * FFmpeg logs to stderr by default; the first video decoded sets its level to quiet, unless the
+ * application already chose a level (av_log_set_level), since the library never prints.
+ *
  * Thread-safety: every function may run on several threads at once on different objects.
  */
 #ifndef WY_WITHYOU_VIDEO_H

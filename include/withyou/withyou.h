@@ -19,5 +19,6 @@
 #include "withyou/bank.h"
 #include "withyou/bank_io.h"
 #include "withyou/video.h"
+#include "withyou/match.h"
 
 #endif /* WY_WITHYOU_WITHYOU_H */

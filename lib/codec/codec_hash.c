@@ -278,6 +278,30 @@ const char *wy_codec_match_header(void)
     return "query\tdistance\tvariant\tcase\tbank\n";
 }
 
+static bool json_set_seconds(json_t *o, const char *key, int64_t ms)
+{
+    return json_object_set_new(o, key, json_real((double)ms / 1000.0)) == 0;
+}
+
+static bool match_json_video(json_t *o, const struct wy_match_row *row)
+{
+    bool ok = true;
+    if (row->query_time) {
+        ok = json_set_seconds(o, "query_start", row->q_start_ms) &&
+             json_set_seconds(o, "query_end", row->q_end_ms);
+    }
+    if (ok && row->ref_time) {
+        ok = json_set_seconds(o, "ref_start", row->r_start_ms) &&
+             json_set_seconds(o, "ref_end", row->r_end_ms);
+    }
+    return ok &&
+           json_object_set_new(o, "frames_matched",
+                               json_integer((json_int_t)row->frames_matched)) == 0 &&
+           json_object_set_new(o, "frames_total", json_integer((json_int_t)row->frames_total)) ==
+               0 &&
+           json_object_set_new(o, "speed", json_real(row->speed)) == 0;
+}
+
 static enum wy_status match_json(struct strbuf *sb, const struct wy_match_row *row)
 {
     json_t *o = json_object();
@@ -288,11 +312,87 @@ static enum wy_status match_json(struct strbuf *sb, const struct wy_match_row *r
     json_object_set_new(o, "distance", json_integer(row->distance));
     json_object_set_new(o, "variant", json_string(row->variant));
     if (json_set_path(o, "case", row->case_ref) != WY_OK ||
-        json_set_path(o, "bank", row->bank) != WY_OK) {
+        json_set_path(o, "bank", row->bank) != WY_OK || (row->video && !match_json_video(o, row))) {
         json_decref(o);
         return WY_ENOMEM;
     }
     return sb_json_line(sb, o);
+}
+
+/* "\t12.000\t22.000", or two empty columns for a side without times. */
+static void sb_tsv_span(struct strbuf *sb, bool present, int64_t from_ms, int64_t to_ms)
+{
+    char num[64];
+    if (present) {
+        snprintf(num, sizeof num, "\t%.3f\t%.3f", (double)from_ms / 1000.0, (double)to_ms / 1000.0);
+        sb_str(sb, num);
+    } else {
+        sb_str(sb, "\t\t");
+    }
+}
+
+static void match_tsv(struct strbuf *sb, const struct wy_match_row *row)
+{
+    char num[64];
+    sb_tsv_path(sb, row->query);
+    snprintf(num, sizeof num, "\t%d\t", row->distance);
+    sb_str(sb, num);
+    sb_str(sb, row->variant);
+    sb_str(sb, "\t");
+    sb_tsv_path(sb, row->case_ref);
+    sb_str(sb, "\t");
+    sb_tsv_path(sb, row->bank);
+    if (row->video) {
+        sb_tsv_span(sb, row->query_time, row->q_start_ms, row->q_end_ms);
+        sb_tsv_span(sb, row->ref_time, row->r_start_ms, row->r_end_ms);
+        snprintf(num, sizeof num, "\t%zu\t%.2f", row->frames_matched, row->speed);
+        sb_str(sb, num);
+    }
+    sb_str(sb, "\n");
+}
+
+/* 00:01:10 (hours grow as needed). */
+static void sb_clock(struct strbuf *sb, int64_t ms)
+{
+    char num[32];
+    const int64_t s = ms / 1000;
+    snprintf(num, sizeof num, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+             (long long)(s / 60 % 60), (long long)(s % 60));
+    sb_str(sb, num);
+}
+
+static void sb_clock_span(struct strbuf *sb, int64_t from_ms, int64_t to_ms)
+{
+    sb_clock(sb, from_ms);
+    sb_str(sb, "-");
+    sb_clock(sb, to_ms);
+}
+
+static void match_text(struct strbuf *sb, const struct wy_match_row *row)
+{
+    char num[96];
+    sb_tsv_path(sb, row->query);
+    if (row->video) {
+        if (row->query_time) {
+            sb_str(sb, " ");
+            sb_clock_span(sb, row->q_start_ms, row->q_end_ms);
+        }
+        sb_str(sb, row->ref_time ? " ~ registered " : " ~ registered picture");
+        if (row->ref_time) {
+            sb_clock_span(sb, row->r_start_ms, row->r_end_ms);
+        }
+        snprintf(num, sizeof num, ", %zu/%zu frames, speed %.2f", row->frames_matched,
+                 row->frames_total, row->speed);
+        sb_str(sb, num);
+    }
+    sb_str(sb, ": case ");
+    sb_tsv_path(sb, row->case_ref);
+    sb_str(sb, ", bank ");
+    sb_tsv_path(sb, row->bank);
+    snprintf(num, sizeof num, ", distance %d (", row->distance);
+    sb_str(sb, num);
+    sb_str(sb, row->variant);
+    sb_str(sb, ")\n");
 }
 
 enum wy_status wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row *row,
@@ -301,18 +401,11 @@ enum wy_status wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row
     struct strbuf sb = {.ctx = ctx};
     enum wy_status st = WY_OK;
     if (format == WY_CODEC_TSV) {
-        char num[32];
-        sb_tsv_path(&sb, row->query);
-        snprintf(num, sizeof num, "\t%d\t", row->distance);
-        sb_str(&sb, num);
-        sb_str(&sb, row->variant);
-        sb_str(&sb, "\t");
-        sb_tsv_path(&sb, row->case_ref);
-        sb_str(&sb, "\t");
-        sb_tsv_path(&sb, row->bank);
-        sb_str(&sb, "\n");
+        match_tsv(&sb, row);
     } else if (format == WY_CODEC_JSON) {
         st = match_json(&sb, row);
+    } else if (format == WY_CODEC_TEXT) {
+        match_text(&sb, row);
     } else {
         return WY_EINVAL;
     }

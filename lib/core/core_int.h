@@ -70,6 +70,10 @@ enum wy_status wy__file_map(const char *path, uint64_t max_bytes, struct wy_byte
                             struct wy_diag *diag);
 void wy__file_unmap(struct wy_bytes *bytes);
 
+/* Reads up to `cap` bytes from the start of a regular file, for sniffing its format. */
+enum wy_status wy__file_head(const char *path, uint8_t *buf, size_t cap, size_t *len,
+                             struct wy_diag *diag);
+
 /* Monotonic clock in nanoseconds, for the timings reported to benchmarks. */
 uint64_t wy__now_ns(void);
 

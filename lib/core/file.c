@@ -147,6 +147,28 @@ void wy__file_unmap(struct wy_bytes *bytes)
     bytes->len = 0;
 }
 
+enum wy_status wy__file_head(const char *path, uint8_t *buf, size_t cap, size_t *len,
+                             struct wy_diag *diag)
+{
+    int fd;
+    size_t size;
+    const enum wy_status st = open_bounded(path, UINT64_MAX, &fd, &size, diag);
+    if (st != WY_OK) {
+        return st;
+    }
+    ssize_t n;
+    do {
+        n = pread(fd, buf, cap, 0);
+    } while (n < 0 && errno == EINTR);
+    const int err = errno;
+    close(fd);
+    if (n < 0) {
+        return status_from_errno(err, diag);
+    }
+    *len = (size_t)n;
+    return WY_OK;
+}
+
 uint64_t wy__now_ns(void)
 {
     struct timespec ts;

@@ -21,6 +21,7 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -491,6 +492,15 @@ static void check_complete(struct run *r)
     }
 }
 
+/* The library never prints: FFmpeg's own messages (to stderr by default) are silenced unless
+ * the application chose a log level itself. */
+static void quiet_ffmpeg(void)
+{
+    if (av_log_get_level() == AV_LOG_INFO) {
+        av_log_set_level(AV_LOG_QUIET);
+    }
+}
+
 enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, size_t len,
                                       const struct wy_video_opts *opts, wy_video_sample_fn fn,
                                       void *user, struct wy_video_info *info, struct wy_diag *diag)
@@ -503,6 +513,8 @@ enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, s
     if (len == 0) {
         return wy__fail(diag, WY_EEMPTY, "empty file");
     }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, quiet_ffmpeg);
     struct run r = {.ctx = ctx,
                     .opts = opts,
                     .info = info,

@@ -25,6 +25,7 @@ void wy_hasher_opts_init(struct wy_hasher_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     wy_decode_opts_init(&opts->decode);
+    wy_video_opts_init(&opts->video);
 }
 
 enum wy_status wy_hasher_new(struct wy_ctx *ctx, const struct wy_hasher_opts *opts,
@@ -108,4 +109,26 @@ enum wy_status wy_hasher_hash_file(struct wy_hasher *h, const char *path,
     rec->read_ns += t1 - t0;
     wy__free(h->ctx, (void *)data.ptr);
     return st;
+}
+
+enum wy_status wy_hasher_hash_media(struct wy_hasher *h, const char *path,
+                                    struct wy_media_record *rec, struct wy_diag *diag)
+{
+    memset(rec, 0, sizeof *rec);
+    wy_diag_clear(diag);
+    uint8_t head[1024];
+    size_t head_len = 0;
+    if (h->opts.videos) {
+        const enum wy_status st = wy__file_head(path, head, sizeof head, &head_len, diag);
+        if (st != WY_OK) {
+            return st;
+        }
+    }
+    if (!h->opts.videos || !wy_video_sniff(head, head_len)) {
+        return wy_hasher_hash_file(h, path, &rec->image, diag);
+    }
+    struct wy_video_opts vopts = h->opts.video;
+    vopts.dihedral = h->opts.dihedral;
+    rec->is_video = true;
+    return wy_video_hash_file(h->ctx, path, &vopts, &rec->video, diag);
 }
