@@ -293,5 +293,29 @@ printf '{"pdq":"%s","quality":87,"sha256":"%s","md5":"%s","width":640,"height":4
 printf '{"pdq":"%s","quality":87,"sha256":"%s","md5":"%s","width":1,"height":1,"dihedral":["%s"],"path":"a"}' \
     "$hex" "$sha" "$md5" "$hex" > "$(out $d line-json-bad-dihedral)"
 
+# ---- video fingerprints as text: vPDQ hash files and video JSON lines ---------------------
+d=video_text
+h1=$(printf '0%.0s' $(seq 64))
+h2=$(printf 'f%.0s' $(seq 64))
+# vPDQ as vpdq writes it now (frame,quality,pdq,seconds to 3 decimals), and as older releases
+# did (3 significant digits, exponents), with CRLF and a blank last line.
+printf '0,87,%s,0.000\n30,100,%s,1.000\n90,100,%s,3.000\n' "$hex" "$h2" "$h1" \
+    > "$(out $d vpdq)"
+printf '0,100,%s,0\r\n1,99,%s,0.0319\r\n2,99,%s,0.0319\r\n3,99,%s,1.02e+03\r\n\r\n' \
+    "$hex" "$hex" "$h2" "$h1" > "$(out $d vpdq-old-format)"
+printf '0,87,%s,0.000\n1,87,%s,2.000\n2,87,%s,1.000\n' "$hex" "$hex" "$hex" \
+    > "$(out $d vpdq-time-backwards)"
+printf '0,87,%s,0.000\n\n1,101,%s,nan\n' "$hex" "$hex" > "$(out $d vpdq-bad-fields)"
+# The JSON line of a video, one with a path that is not UTF-8, and one with overlapping frames.
+frames='{"t":0.000,"end":0.000,"frame":0,"pdq":"'$hex'","quality":87},'
+frames+='{"t":1.000,"end":2.999,"frame":30,"pdq":"'$h2'","quality":100}'
+head_json='"sha256":"'$sha'","md5":"'$md5'","width":640,"height":360,"duration":3.500'
+printf '{"kind":"video","path":"clips/a.mp4",%s,"frame_rate":29.97002997002997,"codec":"h264","truncated":false,"frames":[%s]}\n' \
+    "$head_json" "$frames" > "$(out $d json)"
+printf '{"kind":"video","path":"caf\\ufffd.mp4","path_hex":"636166e92e6d7034",%s,"frame_rate":25.0,"codec":"","truncated":true,"frames":[%s]}\r\n' \
+    "$head_json" "$frames" > "$(out $d json-path-hex)"
+printf '{"kind":"video","path":"a",%s,"frame_rate":0.0,"codec":"vp9","truncated":false,"frames":[%s,{"t":2.000,"end":2.000,"frame":31,"pdq":"%s","quality":5}]}' \
+    "$head_json" "$frames" "$h1" > "$(out $d json-overlap)"
+
 echo "gen_fuzz_seeds: $(find "$corpus" -type f | wc -l) files," \
     "$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}') bytes in $corpus"

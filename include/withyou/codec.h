@@ -14,6 +14,11 @@
  * line with caps on line length and record count, and names the 1-based line of the first bad
  * line in its diag. Lists hold plaintext fingerprints: see wy_bank_export().
  *
+ * Video fingerprints (wy_codec_vpdq_*, wy_codec_video_*) are written as Meta ThreatExchange's
+ * vPDQ hash files, as one withyou JSON line per video, or as a one-line TSV summary with the
+ * columns of a hash record. Times are whole milliseconds in memory and seconds with three
+ * decimals in text, so every writer's output reads back to the same fingerprint.
+ *
  * Thread-safety: pure; buffers come from the context's allocator.
  */
 #ifndef WY_WITHYOU_CODEC_H
@@ -21,9 +26,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "withyou/bank.h"
 #include "withyou/pipeline.h"
+#include "withyou/video.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -187,6 +194,105 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
 /** Sets a record to "nothing given": kind 0, zero value, quality and frame times -1, empty
  *  strings, line 0. */
 WY_API WY_NONNULL(1) void wy_list_record_init(struct wy_list_record *rec);
+
+/* ---- video fingerprints ---- */
+
+/** Most frames a video fingerprint read from text may hold (vPDQ lines, JSON "frames"). */
+#define WY_CODEC_VIDEO_MAX_FRAMES (10u * 1000u * 1000u)
+
+/** Times in video text are below this many milliseconds (10^9 seconds). */
+#define WY_CODEC_VIDEO_MAX_MS INT64_C(1000000000000)
+
+/** The longest video JSON line wy_codec_video_json_parse() accepts, without its line ending. */
+#define WY_CODEC_VIDEO_JSON_MAX (64u * 1024u * 1024u)
+
+/**
+ * Writes a fingerprint as a vPDQ hash file, the text ThreatExchange's vpdq tools write and read:
+ * one line per frame, `frame_number,quality,pdq_hex,seconds` with the seconds to three decimals
+ * ("17,93,<64 hex>,0.567"), each line ending in '\n', no header. A collapsed frame is one line
+ * at its start_ms: vPDQ has no place for end_ms, nor for the digests, size, codec or path.
+ * @param out  receives the NUL-terminated text; caller owns it, release with wy_free().
+ * @param len  optional, receives strlen(*out).
+ * @return WY_OK; WY_ENOMEM; WY_EINVAL when `fp` could not be read back: no frames, more than
+ *         WY_CODEC_VIDEO_MAX_FRAMES, a quality outside 0..100, a negative frame number, a time
+ *         outside 0..WY_CODEC_VIDEO_MAX_MS, end_ms before start_ms, frames out of time order or
+ *         frame numbers not increasing.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
+    wy_codec_vpdq_write(struct wy_ctx *ctx, const struct wy_video_fp *fp, char **out, size_t *len);
+
+/**
+ * Reads a vPDQ hash file (see wy_codec_vpdq_write()). Strict: every line has exactly four
+ * comma-separated fields without blanks: a frame number (decimal digits), a quality 0..100, a
+ * PDQ hash of 64 hex digits of either case, and a time in seconds (digits with an optional
+ * fraction and exponent, "12.345", "0.0319" or "1.02e+03" as older vpdq releases wrote; rounded
+ * to the millisecond; no sign, NaN or infinity). Frame numbers increase strictly and times never
+ * go backwards. Lines end in LF or CRLF; blank lines are allowed only at the end.
+ *
+ * `*out` gets one frame per line with end_ms = start_ms, duration_ms = the last frame's time,
+ * and everything vPDQ does not carry zeroed (size, frame rate, codec, digest, dihedral, flags).
+ * Its frames come from the context's allocator: release them with wy_video_fp_clear().
+ * @param text  the file's bytes; need not be NUL-terminated. Borrowed.
+ * @param out   written only on success.
+ * @param diag  nullable; on failure "line N: reason" (1-based) with the line's byte offset.
+ * @return WY_OK; WY_EPARSE (a malformed line); WY_EEMPTY (no frames); WY_ETOOBIG (more than
+ *         WY_CODEC_VIDEO_MAX_FRAMES lines, blank ones included: refused before any allocation);
+ *         WY_ENOMEM.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
+    wy_codec_vpdq_parse(struct wy_ctx *ctx, const char *text, size_t len, struct wy_video_fp *out,
+                        struct wy_diag *diag);
+
+/**
+ * Formats a video fingerprint as one JSON line ending in '\n':
+ * {"kind":"video","path":...,["path_hex":...,]"sha256":hex,"md5":hex,"width":N,"height":N,
+ *  "duration":s,"frame_rate":x,"codec":"h264","truncated":false,
+ *  "frames":[{"t":s,"end":s,"frame":N,"pdq":hex,"quality":Q},...]}
+ * Times are seconds with exactly three decimals (t is start_ms, end is end_ms); frame_rate is
+ * the shortest decimal that reads back to the same double. A path that is not valid UTF-8 is
+ * written with U+FFFD replacements in "path" and exactly in "path_hex". fp->dihedral is not
+ * written.
+ * @param line  receives the NUL-terminated line; caller owns it, release with wy_free().
+ * @return WY_OK; WY_ENOMEM; WY_EINVAL (an empty path, a frame rate that is negative or not
+ *         finite, a codec name that is not valid UTF-8 or has no NUL in its array, duration_ms
+ *         outside 0..WY_CODEC_VIDEO_MAX_MS, or frames that wy_codec_vpdq_write() refuses).
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 4) enum wy_status
+    wy_codec_video_json(struct wy_ctx *ctx, const struct wy_video_fp *fp, const char *path,
+                        char **line);
+
+/**
+ * Reads one line written by wy_codec_video_json(): the exact inverse (times to the
+ * millisecond). Every key is required except path_hex, which when present gives the path's
+ * bytes (and "path" is ignored); unknown or duplicate keys, wrong types and values out of range
+ * are errors: kind is "video", hex digits of either case, width and height fit uint32_t, times
+ * and frame_rate are numbers >= 0 (times below WY_CODEC_VIDEO_MAX_MS ms), codec has at most 31
+ * bytes, 1..WY_CODEC_VIDEO_MAX_FRAMES frames with quality 0..100, end >= t, a frame's t not
+ * before the previous frame's end and frame numbers increasing. The path is non-empty and free
+ * of NUL bytes. One trailing LF or CRLF is allowed.
+ * @param line      the line's bytes; need not be NUL-terminated. Borrowed.
+ * @param out       written only on success; frames from the context's allocator, release with
+ *                  wy_video_fp_clear(); dihedral is NULL.
+ * @param path_out  written only on success: the NUL-terminated path; caller owns it, release
+ *                  with wy_free().
+ * @param diag      nullable; on failure the reason (for a frame, its 0-based index) and, for
+ *                  JSON syntax, the byte offset.
+ * @return WY_OK; WY_EPARSE; WY_ETOOBIG (a line over WY_CODEC_VIDEO_JSON_MAX bytes); WY_ENOMEM.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 4, 5) enum wy_status
+    wy_codec_video_json_parse(struct wy_ctx *ctx, const char *line, size_t len,
+                              struct wy_video_fp *out, char **path_out, struct wy_diag *diag);
+
+/**
+ * Formats a one-line TSV summary of a video with the 7 columns of an image's hash record
+ * (wy_codec_hash_line()): pdq and quality of the frame with the highest quality (the first of
+ * equals), sha256, md5, width, height, path (escaped the same way).
+ * @param line  receives the NUL-terminated line ending in '\n'; release with wy_free().
+ * @return WY_OK; WY_ENOMEM; WY_EINVAL (no frames).
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 4) enum wy_status
+    wy_codec_video_tsv(struct wy_ctx *ctx, const struct wy_video_fp *fp, const char *path,
+                       char **line);
 
 #ifdef __cplusplus
 }

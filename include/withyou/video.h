@@ -141,7 +141,9 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 4) enum wy_status
     wy_video_hash_file(struct wy_ctx *ctx, const char *path, const struct wy_video_opts *opts,
                        struct wy_video_fp *out, struct wy_diag *diag);
 
-/** Frees the frames of a fingerprint and zeroes it. NULL is a no-op. */
+/** Frees the frames (and dihedral hashes) of a fingerprint through the context's allocator and
+ *  zeroes it. NULL is a no-op. Also releases fingerprints read by wy_codec_vpdq_parse() and
+ *  wy_codec_video_json_parse(), whose frames come from the same allocator. */
 WY_API void wy_video_fp_clear(struct wy_ctx *ctx, struct wy_video_fp *fp);
 
 /**

@@ -24,17 +24,7 @@ const char *wy_codec_hash_header(unsigned flags)
     return (flags & WY_CODEC_DIHEDRAL) ? tsv_header_dih : tsv_header;
 }
 
-/* A growing string from the context's allocator. An allocation failure is remembered and
- * reported once at the end, so the formatting code stays a straight sequence of appends. */
-struct strbuf {
-    struct wy_ctx *ctx;
-    char *ptr;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
-
-static void sb_put(struct strbuf *sb, const char *s, size_t n)
+void wy__codec_buf_put(struct wy__codec_buf *sb, const char *s, size_t n)
 {
     if (sb->failed) {
         return;
@@ -57,39 +47,39 @@ static void sb_put(struct strbuf *sb, const char *s, size_t n)
     sb->ptr[sb->len] = '\0';
 }
 
-static void sb_str(struct strbuf *sb, const char *s)
+void wy__codec_buf_str(struct wy__codec_buf *sb, const char *s)
 {
-    sb_put(sb, s, strlen(s));
+    wy__codec_buf_put(sb, s, strlen(s));
 }
 
 /* File names may contain any byte but NUL and '/'. Tabs and newlines would split a record, so
  * they are escaped the way PostgreSQL's text COPY format does, which spreadsheet and database
  * importers already understand; the backslash is escaped so the mapping can be undone. */
-static void sb_tsv_path(struct strbuf *sb, const char *path)
+static void sb_tsv_path(struct wy__codec_buf *sb, const char *path)
 {
     for (const char *p = path; *p != '\0'; p++) {
         switch (*p) {
         case '\t':
-            sb_str(sb, "\\t");
+            wy__codec_buf_str(sb, "\\t");
             break;
         case '\n':
-            sb_str(sb, "\\n");
+            wy__codec_buf_str(sb, "\\n");
             break;
         case '\r':
-            sb_str(sb, "\\r");
+            wy__codec_buf_str(sb, "\\r");
             break;
         case '\\':
-            sb_str(sb, "\\\\");
+            wy__codec_buf_str(sb, "\\\\");
             break;
         default:
-            sb_put(sb, p, 1);
+            wy__codec_buf_put(sb, p, 1);
             break;
         }
     }
 }
 
 /* Column order is part of the interface (docs/cli.md): scripts cut by position. */
-static void format_tsv(struct strbuf *sb, const struct wy_hash_record *rec, const char *path,
+static void format_tsv(struct wy__codec_buf *sb, const struct wy_hash_record *rec, const char *path,
                        unsigned flags)
 {
     char hex[WY_PDQ_HEX_CHARS + 1];
@@ -99,23 +89,23 @@ static void format_tsv(struct strbuf *sb, const struct wy_hash_record *rec, cons
     wy_pdq_to_hex(&rec->pdq, hex);
     wy_hex_encode(rec->digest.sha256, WY_SHA256_BYTES, sha);
     wy_hex_encode(rec->digest.md5, WY_MD5_BYTES, md5);
-    sb_str(sb, hex);
+    wy__codec_buf_str(sb, hex);
     snprintf(nums, sizeof nums, "\t%d\t", rec->quality);
-    sb_str(sb, nums);
-    sb_str(sb, sha);
-    sb_str(sb, "\t");
-    sb_str(sb, md5);
+    wy__codec_buf_str(sb, nums);
+    wy__codec_buf_str(sb, sha);
+    wy__codec_buf_str(sb, "\t");
+    wy__codec_buf_str(sb, md5);
     snprintf(nums, sizeof nums, "\t%u\t%u\t", rec->info.width_px, rec->info.height_px);
-    sb_str(sb, nums);
+    wy__codec_buf_str(sb, nums);
     if (flags & WY_CODEC_DIHEDRAL) {
         for (int d = 0; d < WY_DIH_COUNT; d++) {
             wy_pdq_to_hex(&rec->dihedral[d], hex);
-            sb_str(sb, hex);
-            sb_str(sb, d + 1 < WY_DIH_COUNT ? "," : "\t");
+            wy__codec_buf_str(sb, hex);
+            wy__codec_buf_str(sb, d + 1 < WY_DIH_COUNT ? "," : "\t");
         }
     }
     sb_tsv_path(sb, path);
-    sb_str(sb, "\n");
+    wy__codec_buf_str(sb, "\n");
 }
 
 /* Rejects overlong forms, surrogates and values past U+10FFFF in a well-framed sequence. */
@@ -200,20 +190,20 @@ static enum wy_status json_set_path(json_t *o, const char *key, const char *path
 }
 
 /* Appends o as one compact line and releases it. */
-static enum wy_status sb_json_line(struct strbuf *sb, json_t *o)
+static enum wy_status sb_json_line(struct wy__codec_buf *sb, json_t *o)
 {
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (text == NULL) {
         return WY_ENOMEM;
     }
-    sb_str(sb, text);
-    sb_str(sb, "\n");
+    wy__codec_buf_str(sb, text);
+    wy__codec_buf_str(sb, "\n");
     free(text); /* lint: allowed, jansson's allocator */
     return WY_OK;
 }
 
-static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record *rec,
+static enum wy_status format_json(struct wy__codec_buf *sb, const struct wy_hash_record *rec,
                                   const char *path, unsigned flags)
 {
     json_t *o = json_object();
@@ -241,7 +231,8 @@ static enum wy_status format_json(struct strbuf *sb, const struct wy_hash_record
 }
 
 /* Hands the finished line to the caller, or frees it on failure. */
-static enum wy_status sb_finish(struct strbuf *sb, enum wy_status st, char **out, size_t *out_len)
+enum wy_status wy__codec_buf_finish(struct wy__codec_buf *sb, enum wy_status st, char **out,
+                                    size_t *out_len)
 {
     if (st == WY_OK && sb->failed) {
         st = WY_ENOMEM;
@@ -261,7 +252,7 @@ enum wy_status wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_recor
                                   const char *path, enum wy_codec_format format, unsigned flags,
                                   char **out, size_t *out_len)
 {
-    struct strbuf sb = {.ctx = ctx};
+    struct wy__codec_buf sb = {.ctx = ctx};
     enum wy_status st = WY_OK;
     if (format == WY_CODEC_TSV) {
         format_tsv(&sb, rec, path, flags);
@@ -270,7 +261,7 @@ enum wy_status wy_codec_hash_line(struct wy_ctx *ctx, const struct wy_hash_recor
     } else {
         return WY_EINVAL;
     }
-    return sb_finish(&sb, st, out, out_len);
+    return wy__codec_buf_finish(&sb, st, out, out_len);
 }
 
 const char *wy_codec_match_header(void)
@@ -302,7 +293,7 @@ static bool match_json_video(json_t *o, const struct wy_match_row *row)
            json_object_set_new(o, "speed", json_real(row->speed)) == 0;
 }
 
-static enum wy_status match_json(struct strbuf *sb, const struct wy_match_row *row)
+static enum wy_status match_json(struct wy__codec_buf *sb, const struct wy_match_row *row)
 {
     json_t *o = json_object();
     if (o == NULL || json_set_path(o, "query", row->query) != WY_OK) {
@@ -320,85 +311,85 @@ static enum wy_status match_json(struct strbuf *sb, const struct wy_match_row *r
 }
 
 /* "\t12.000\t22.000", or two empty columns for a side without times. */
-static void sb_tsv_span(struct strbuf *sb, bool present, int64_t from_ms, int64_t to_ms)
+static void sb_tsv_span(struct wy__codec_buf *sb, bool present, int64_t from_ms, int64_t to_ms)
 {
     char num[64];
     if (present) {
         snprintf(num, sizeof num, "\t%.3f\t%.3f", (double)from_ms / 1000.0, (double)to_ms / 1000.0);
-        sb_str(sb, num);
+        wy__codec_buf_str(sb, num);
     } else {
-        sb_str(sb, "\t\t");
+        wy__codec_buf_str(sb, "\t\t");
     }
 }
 
-static void match_tsv(struct strbuf *sb, const struct wy_match_row *row)
+static void match_tsv(struct wy__codec_buf *sb, const struct wy_match_row *row)
 {
     char num[64];
     sb_tsv_path(sb, row->query);
     snprintf(num, sizeof num, "\t%d\t", row->distance);
-    sb_str(sb, num);
-    sb_str(sb, row->variant);
-    sb_str(sb, "\t");
+    wy__codec_buf_str(sb, num);
+    wy__codec_buf_str(sb, row->variant);
+    wy__codec_buf_str(sb, "\t");
     sb_tsv_path(sb, row->case_ref);
-    sb_str(sb, "\t");
+    wy__codec_buf_str(sb, "\t");
     sb_tsv_path(sb, row->bank);
     if (row->video) {
         sb_tsv_span(sb, row->query_time, row->q_start_ms, row->q_end_ms);
         sb_tsv_span(sb, row->ref_time, row->r_start_ms, row->r_end_ms);
         snprintf(num, sizeof num, "\t%zu\t%.2f", row->frames_matched, row->speed);
-        sb_str(sb, num);
+        wy__codec_buf_str(sb, num);
     }
-    sb_str(sb, "\n");
+    wy__codec_buf_str(sb, "\n");
 }
 
 /* 00:01:10 (hours grow as needed). */
-static void sb_clock(struct strbuf *sb, int64_t ms)
+static void sb_clock(struct wy__codec_buf *sb, int64_t ms)
 {
     char num[32];
     const int64_t s = ms / 1000;
     snprintf(num, sizeof num, "%02lld:%02lld:%02lld", (long long)(s / 3600),
              (long long)(s / 60 % 60), (long long)(s % 60));
-    sb_str(sb, num);
+    wy__codec_buf_str(sb, num);
 }
 
-static void sb_clock_span(struct strbuf *sb, int64_t from_ms, int64_t to_ms)
+static void sb_clock_span(struct wy__codec_buf *sb, int64_t from_ms, int64_t to_ms)
 {
     sb_clock(sb, from_ms);
-    sb_str(sb, "-");
+    wy__codec_buf_str(sb, "-");
     sb_clock(sb, to_ms);
 }
 
-static void match_text(struct strbuf *sb, const struct wy_match_row *row)
+static void match_text(struct wy__codec_buf *sb, const struct wy_match_row *row)
 {
     char num[96];
     sb_tsv_path(sb, row->query);
     if (row->video) {
         if (row->query_time) {
-            sb_str(sb, " ");
+            wy__codec_buf_str(sb, " ");
             sb_clock_span(sb, row->q_start_ms, row->q_end_ms);
         }
-        sb_str(sb, row->ref_time ? " ~ registered " : " ~ registered picture");
+        wy__codec_buf_str(sb, row->ref_time ? " ~ registered " : " ~ registered picture");
         if (row->ref_time) {
             sb_clock_span(sb, row->r_start_ms, row->r_end_ms);
         }
         snprintf(num, sizeof num, ", %zu/%zu frames, speed %.2f", row->frames_matched,
                  row->frames_total, row->speed);
-        sb_str(sb, num);
+        wy__codec_buf_str(sb, num);
     }
-    sb_str(sb, ": case ");
+    wy__codec_buf_str(sb, ": case ");
     sb_tsv_path(sb, row->case_ref);
-    sb_str(sb, ", bank ");
+    wy__codec_buf_str(sb, ", bank ");
     sb_tsv_path(sb, row->bank);
     snprintf(num, sizeof num, ", distance %d (", row->distance);
-    sb_str(sb, num);
-    sb_str(sb, row->variant);
-    sb_str(sb, ")\n");
+    wy__codec_buf_str(sb, num);
+    wy__codec_buf_str(sb, row->variant);
+    wy__codec_buf_str(sb, ")\n");
 }
 
 enum wy_status wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row *row,
                                    enum wy_codec_format format, char **out, size_t *out_len)
 {
-    struct strbuf sb = {.ctx = ctx};
+    struct wy__codec_buf sb = {.ctx = ctx};
     enum wy_status st = WY_OK;
     if (format == WY_CODEC_TSV) {
         match_tsv(&sb, row);
@@ -409,5 +400,5 @@ enum wy_status wy_codec_match_line(struct wy_ctx *ctx, const struct wy_match_row
     } else {
         return WY_EINVAL;
     }
-    return sb_finish(&sb, st, out, out_len);
+    return wy__codec_buf_finish(&sb, st, out, out_len);
 }

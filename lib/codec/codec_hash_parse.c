@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "codec/codec_int.h"
 #include "core/core_int.h"
 #include "withyou/codec.h"
 
@@ -240,20 +241,8 @@ static enum wy_status json_known_keys(json_t *o, struct wy_diag *diag)
 {
     static const char *const known[] = {"pdq",    "quality",  "sha256", "md5",     "width",
                                         "height", "dihedral", "path",   "path_hex"};
-    const size_t count = sizeof known / sizeof known[0];
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v)
-    {
-        size_t i = 0;
-        while (i < count && strcmp(known[i], key) != 0) {
-            i++;
-        }
-        if (i == count) {
-            return wy__fail(diag, WY_EPARSE, "unknown field \"%.40s\"", key);
-        }
-    }
-    return WY_OK;
+    const char *unknown = wy__codec_json_unknown_key(o, known, sizeof known / sizeof known[0]);
+    return unknown == NULL ? WY_OK : wy__fail(diag, WY_EPARSE, "unknown field \"%.40s\"", unknown);
 }
 
 static enum wy_status json_digests(json_t *o, struct wy_hash_record *rec, struct wy_diag *diag)

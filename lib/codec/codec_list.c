@@ -166,10 +166,11 @@ static bool kind_is_pdq(enum wy_fp_kind kind)
     return kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ;
 }
 
-/* True when the line nests no bracket inside the outer object, looking past strings. Records
- * are flat, so this refuses nothing valid and keeps jansson's recursion at depth one. */
-static bool json_flat(struct span s)
+/* True when brackets nest at most `max_depth` deep, looking past strings. List records are
+ * flat (depth one), so this refuses nothing valid and bounds jansson's recursion. */
+bool wy__codec_json_depth_ok(const char *text, size_t len, int max_depth)
 {
+    const struct span s = {text, len};
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < s.n; i++) {
@@ -180,7 +181,7 @@ static bool json_flat(struct span s)
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            if (++depth > 1) {
+            if (++depth > max_depth) {
                 return false;
             }
         } else if (c == '}' || c == ']') {
@@ -188,6 +189,23 @@ static bool json_flat(struct span s)
         }
     }
     return true;
+}
+
+const char *wy__codec_json_unknown_key(json_t *o, const char *const *known, size_t count)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        size_t i = 0;
+        while (i < count && strcmp(known[i], key) != 0) {
+            i++;
+        }
+        if (i == count) {
+            return key;
+        }
+    }
+    return NULL;
 }
 
 /* Copies a JSON string into `dst` (`cap` bytes with the NUL); false if not a string, empty or
@@ -301,25 +319,14 @@ static enum wy_status json_known_keys(const struct list_reader *r, json_t *o)
 {
     static const char *const known[] = {"kind",   "value",    "quality",      "case",
                                         "source", "frame_ms", "frame_end_ms", "media"};
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v)
-    {
-        size_t i = 0;
-        while (i < sizeof known / sizeof known[0] && strcmp(known[i], key) != 0) {
-            i++;
-        }
-        if (i == sizeof known / sizeof known[0]) {
-            return line_fail(r, WY_EPARSE, "unknown field \"%.40s\"", key);
-        }
-    }
-    return WY_OK;
+    const char *unknown = wy__codec_json_unknown_key(o, known, sizeof known / sizeof known[0]);
+    return unknown == NULL ? WY_OK : line_fail(r, WY_EPARSE, "unknown field \"%.40s\"", unknown);
 }
 
 static enum wy_status read_jsonl(const struct list_reader *r, struct span s,
                                  struct wy_list_record *rec)
 {
-    if (!json_flat(s)) {
+    if (!wy__codec_json_depth_ok(s.p, s.n, 1)) {
         return line_fail(r, WY_EPARSE, "JSON nested too deep (a record is one flat object)");
     }
     json_error_t err;
