@@ -53,6 +53,9 @@ struct wy_ctx *cli_ctx_new(void);
 /* Parses a positive integer option value; false (and a message) when malformed. */
 bool cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Parses seconds with up to three decimals ("1", "0.5") into 1..3600000 ms, or says why not. */
+bool cli_parse_seconds_ms(const char *opt, const char *text, uint32_t *out_ms);
+
 /* A list of paths to process, in a stable order. */
 struct cli_paths {
     char **items;

@@ -85,6 +85,32 @@ bool cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max
     return true;
 }
 
+bool cli_parse_seconds_ms(const char *opt, const char *text, uint32_t *out_ms)
+{
+    /* Digits, then optionally '.' and up to three digits: exact, and free of locale. */
+    uint64_t ms = 0;
+    const char *p = text;
+    while (*p >= '0' && *p <= '9' && ms <= 3600000) {
+        ms = ms * 10 + (uint64_t)(*p++ - '0');
+    }
+    bool ok = p != text;
+    ms *= 1000;
+    if (ok && *p == '.') {
+        p++;
+        uint64_t scale = 100;
+        for (; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10) {
+            ms += (uint64_t)(*p - '0') * scale;
+        }
+    }
+    if (!ok || *p != '\0' || ms < 1 || ms > 3600000) {
+        cli_error("%s: expected seconds from 0.001 to 3600 (at most 3 decimals), got '%s'", opt,
+                  text);
+        return false;
+    }
+    *out_ms = (uint32_t)ms;
+    return true;
+}
+
 unsigned cli_cpu_count(void)
 {
     const long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -25,11 +25,14 @@ const char cmd_case_help[] =
     "       withyou case show [--db PATH] CASE\n"
     "\n"
     "new: opens a case in a bank and prints its reference as the last line (generated when\n"
-    "--ref is not given). add: fingerprints the pictures (files or directories) and registers\n"
-    "their PDQ hash, MD5 and SHA-256 in the case, all or nothing; pictures whose PDQ quality\n"
-    "is below the bank's floor are refused with the reason. --hashes FILE ('-': stdin) also\n"
+    "--ref is not given). add: fingerprints the pictures and videos (files or directories)\n"
+    "and registers their PDQ hashes (a video's: one frame per second, with its time), MD5 and\n"
+    "SHA-256 in the case, all or nothing; pictures whose PDQ quality is below the bank's floor\n"
+    "are refused with the reason (a video's frames below it are left out). --hashes FILE ('-': "
+    "stdin) also\n"
     "registers the records of 'withyou hash' output (TSV with or without header and dihedral\n"
-    "column, or --format json lines), each under its path; a malformed line is named as\n"
+    "column, or --format json lines; videos too) or one video's vPDQ file (withyou hash\n"
+    "--format vpdq, or Meta's vpdq tools), each under its path; a malformed line is named as\n"
     "'FILE: line N: reason' and nothing is registered. withdraw: the survivor withdraws;\n"
     "the case's fingerprints stop matching at once. show: the case's bank, status, dates and\n"
     "number of active fingerprints. The store is found as for 'withyou init'.\n"
@@ -275,26 +278,36 @@ static void fp_reserve(struct fp_list *l, size_t more)
  * mistaken file cannot exhaust memory (STYLE.md section 4). */
 #define HASHES_MAX_RECORDS (1024u * 1024u)
 
-/* Reads one line (without its '\n') into `buf`, which holds WY_CODEC_HASH_LINE_MAX + 2 bytes;
- * returns its length, SIZE_MAX at end of input, or WY_CODEC_HASH_LINE_MAX + 2 when it is longer
- * (the rest of the line is then consumed). Bytes are taken one by one so that a NUL in the
- * line is seen by the parser rather than cutting the line short. */
-static size_t read_line(FILE *f, char *buf)
+/* The most a hash file may hold: videos' JSON lines are long, but not this long. */
+#define HASHES_MAX_BYTES (1024u * 1024u * 1024u)
+
+/* Reads all of `f` into a NUL-terminated buffer (caller frees); NULL after saying why. */
+static char *slurp(FILE *f, const char *file, size_t *len)
 {
-    const size_t cap = WY_CODEC_HASH_LINE_MAX + 2; /* room for a CR before the LF */
+    size_t cap = 1 << 16;
     size_t n = 0;
-    int c = getc(f);
-    if (c == EOF) {
-        return SIZE_MAX;
-    }
-    while (c != EOF && c != '\n') {
+    char *buf = cli_xmalloc(cap + 1);
+    for (;;) {
+        n += fread(buf + n, 1, cap - n, f);
         if (n < cap) {
-            buf[n] = (char)c;
+            break;
         }
-        n += n < cap;
-        c = getc(f);
+        if (cap >= HASHES_MAX_BYTES) {
+            cli_error("%s: larger than %u bytes", file, HASHES_MAX_BYTES);
+            free(buf);
+            return NULL;
+        }
+        cap *= 2;
+        buf = cli_xrealloc(buf, cap + 1);
     }
-    return n;
+    if (ferror(f)) {
+        cli_error("%s: read error", file);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }
 
 /* True for lines that are not records: blank lines and `withyou hash --header` lines (also in
@@ -311,90 +324,6 @@ static bool skip_line(const char *line, size_t n)
         }
     }
     return n == 0;
-}
-
-/* One record of a hash file: parsed, checked against the floor, appended. */
-static bool hash_record(const struct bank_lookup *b, int64_t case_id, const char *file,
-                        size_t line_no, const char *line, size_t n, struct fp_list *fps)
-{
-    struct wy_hash_record rec;
-    char path[4096];
-    struct wy_diag diag;
-    const enum wy_status st = wy_codec_hash_parse_line(line, n, &rec, path, sizeof path, &diag);
-    if (st != WY_OK) {
-        fprintf(stderr, "%s: line %zu: %s\n", file, line_no,
-                diag.msg[0] ? diag.msg : wy_strerror(st));
-        return false;
-    }
-    char where[512];
-    snprintf(where, sizeof where, "%s: line %zu: ", file, line_no);
-    if (!quality_ok(b, &rec, where, path)) {
-        return false;
-    }
-    fp_reserve(fps, 3);
-    push_fingerprints(fps->items, &fps->count, case_id, &rec, path, ++fps->items_added);
-    return true;
-}
-
-/* Reads the hash file `file` ("-": stdin) into `fps`. Returns false, after saying why, at the
- * first bad line: one error means the file is not what the survivor meant to hand over. */
-static bool read_hashes(const struct bank_lookup *b, int64_t case_id, const char *file,
-                        struct fp_list *fps)
-{
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    if (f == NULL) {
-        cli_error("%s: cannot open: %s", file, strerror(errno));
-        return false;
-    }
-    char *line = cli_xmalloc(WY_CODEC_HASH_LINE_MAX + 2);
-    bool ok = true;
-    size_t records = 0;
-    for (size_t line_no = 1; ok; line_no++) {
-        const size_t n = read_line(f, line);
-        if (n == SIZE_MAX) {
-            break;
-        }
-        if (skip_line(line, n)) {
-            continue;
-        }
-        if (++records > HASHES_MAX_RECORDS) {
-            fprintf(stderr, "%s: line %zu: more than %u records\n", file, line_no,
-                    HASHES_MAX_RECORDS);
-            ok = false;
-            break;
-        }
-        /* An overlong line reaches the parser cut at the buffer's end, still over the cap, so
-         * the parser is the one place that reports it. */
-        ok = hash_record(b, case_id, file, line_no, line, n, fps);
-    }
-    if (ok && ferror(f)) {
-        cli_error("%s: read error", file);
-        ok = false;
-    }
-    free(line);
-    if (f != stdin) {
-        fclose(f);
-    }
-    return ok;
-}
-
-/* The case and its bank (for the quality floor); false after saying why not. */
-static bool find_case(struct wy_bank *bank, const char *ref, struct wy_case_info *info,
-                      struct bank_lookup *b)
-{
-    enum wy_status st = wy_bank_case_find(bank, ref, info);
-    if (st == WY_OK) {
-        b->id = info->bank_id;
-        st = wy_bank_bank_list(bank, find_bank_by_id, b);
-    }
-    if (st == WY_OK && !b->found) {
-        st = WY_ENOENT;
-    }
-    if (st != WY_OK) {
-        fail_status(ref, st, NULL);
-        return false;
-    }
-    return true;
 }
 
 /* Adds one fingerprinted file; false (after saying why) for a picture below the floor or a
@@ -422,6 +351,142 @@ static bool push_media(const struct bank_lookup *b, int64_t case_id, struct wy_m
     if (kept == 0) {
         fprintf(stderr, "%s: no sampled frame reaches the quality floor %d of bank %s\n", path,
                 b->info.min_quality, b->info.name);
+        return false;
+    }
+    return true;
+}
+
+/* One record of a hash file: parsed, checked against the floor, appended. */
+static bool hash_record(const struct bank_lookup *b, int64_t case_id, const char *file,
+                        size_t line_no, const char *line, size_t n, struct fp_list *fps)
+{
+    struct wy_hash_record rec;
+    char path[4096];
+    struct wy_diag diag;
+    const enum wy_status st = wy_codec_hash_parse_line(line, n, &rec, path, sizeof path, &diag);
+    if (st != WY_OK) {
+        fprintf(stderr, "%s: line %zu: %s\n", file, line_no,
+                diag.msg[0] ? diag.msg : wy_strerror(st));
+        return false;
+    }
+    char where[512];
+    snprintf(where, sizeof where, "%s: line %zu: ", file, line_no);
+    if (!quality_ok(b, &rec, where, path)) {
+        return false;
+    }
+    fp_reserve(fps, 3);
+    push_fingerprints(fps->items, &fps->count, case_id, &rec, path, ++fps->items_added);
+    return true;
+}
+
+/* A video record of `withyou hash --format json`, or a whole vPDQ file (`line_no` 0). */
+static bool video_record(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
+                         const char *file, size_t line_no, const char *text, size_t n,
+                         struct fp_list *fps)
+{
+    struct wy_video_fp v;
+    struct wy_diag diag;
+    char *path = NULL;
+    const enum wy_status st = line_no == 0
+                                  ? wy_codec_vpdq_parse(ctx, text, n, &v, &diag)
+                                  : wy_codec_video_json_parse(ctx, text, n, &v, &path, &diag);
+    if (st != WY_OK) {
+        if (line_no == 0) {
+            fprintf(stderr, "%s: vPDQ: %s\n", file, diag.msg[0] ? diag.msg : wy_strerror(st));
+        } else {
+            fprintf(stderr, "%s: line %zu: %s\n", file, line_no,
+                    diag.msg[0] ? diag.msg : wy_strerror(st));
+        }
+        return false;
+    }
+    struct wy_media_record rec = {.is_video = true, .video = v};
+    const bool ok = push_media(b, case_id, &rec, path != NULL ? path : file, fps);
+    wy_free(ctx, path);
+    wy_video_fp_clear(ctx, &rec.video);
+    return ok;
+}
+
+/* vPDQ files are "frame,quality,hex,seconds" lines: commas and no tab on the first line. */
+static bool looks_like_vpdq(const char *text)
+{
+    const size_t first = strcspn(text, "\n");
+    return memchr(text, ',', first) != NULL && memchr(text, '\t', first) == NULL && text[0] != '{';
+}
+
+static bool is_video_json(const char *line, size_t n)
+{
+    static const char prefix[] = "{\"kind\":\"video\"";
+    return n >= sizeof prefix - 1 && memcmp(line, prefix, sizeof prefix - 1) == 0;
+}
+
+/* Registers every line of a hash file held in memory. */
+static bool read_hash_lines(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
+                            const char *file, const char *text, size_t len, struct fp_list *fps)
+{
+    size_t records = 0;
+    size_t at = 0;
+    for (size_t line_no = 1; at < len; line_no++) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        const size_t n = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+        const char *line = text + at;
+        at += n + 1;
+        if (skip_line(line, n)) {
+            continue;
+        }
+        if (++records > HASHES_MAX_RECORDS) {
+            fprintf(stderr, "%s: line %zu: more than %u records\n", file, line_no,
+                    HASHES_MAX_RECORDS);
+            return false;
+        }
+        const bool ok = is_video_json(line, n)
+                            ? video_record(ctx, b, case_id, file, line_no, line, n, fps)
+                            : hash_record(b, case_id, file, line_no, line, n, fps);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Reads the hash file `file` ("-": stdin) into `fps`: `withyou hash` output (TSV or JSON lines,
+ * pictures and videos) or one video's vPDQ file. Returns false, after saying why, at the first
+ * bad line: one error means the file is not what the survivor meant to hand over. */
+static bool read_hashes(struct wy_ctx *ctx, const struct bank_lookup *b, int64_t case_id,
+                        const char *file, struct fp_list *fps)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+    if (f == NULL) {
+        cli_error("%s: cannot open: %s", file, strerror(errno));
+        return false;
+    }
+    size_t len = 0;
+    char *text = slurp(f, file, &len);
+    if (f != stdin) {
+        fclose(f);
+    }
+    if (text == NULL) {
+        return false;
+    }
+    const bool ok = looks_like_vpdq(text) ? video_record(ctx, b, case_id, file, 0, text, len, fps)
+                                          : read_hash_lines(ctx, b, case_id, file, text, len, fps);
+    free(text);
+    return ok;
+}
+
+/* The case and its bank (for the quality floor); false after saying why not. */
+static bool find_case(struct wy_bank *bank, const char *ref, struct wy_case_info *info,
+                      struct bank_lookup *b)
+{
+    enum wy_status st = wy_bank_case_find(bank, ref, info);
+    if (st == WY_OK) {
+        b->id = info->bank_id;
+        st = wy_bank_bank_list(bank, find_bank_by_id, b);
+    }
+    if (st == WY_OK && !b->found) {
+        st = WY_ENOENT;
+    }
+    if (st != WY_OK) {
+        fail_status(ref, st, NULL);
         return false;
     }
     return true;
@@ -470,7 +535,7 @@ static int case_add(struct wy_ctx *ctx, struct wy_bank *bank, const char *ref, c
     }
     struct fp_list fps = {0};
     size_t failed = hash_media(ctx, &b, info.id, paths_in, count, &fps);
-    if (hashes != NULL && !read_hashes(&b, info.id, hashes, &fps)) {
+    if (hashes != NULL && !read_hashes(ctx, &b, info.id, hashes, &fps)) {
         failed++;
     }
     int rc = CLI_EXIT_FAILED;

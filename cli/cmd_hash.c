@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd_hash.c: `withyou hash`: fingerprints of image files, one line per file, in input order.
- * Files that fail are reported on stderr as "path: reason" and the rest are still hashed.
+ * cmd_hash.c: `withyou hash`: fingerprints of pictures and videos, one line per file, in input
+ * order. Files that fail are reported on stderr as "path: reason" and the rest are still hashed.
  */
 #include "wy_setup.h"
 
@@ -15,14 +15,19 @@
 const char cmd_hash_help[] =
     "usage: withyou hash [options] PATH...\n"
     "\n"
-    "Computes the PDQ perceptual hash, its quality (0-100), SHA-256 and MD5 of each image.\n"
-    "A PATH may be a file, a directory (walked recursively, in name order) or '-' to read\n"
-    "one path per line from standard input. Formats are recognised by content: JPEG, PNG,\n"
-    "WebP, GIF, HEIC/AVIF, TIFF, BMP, PNM. Output is one line per file, in input order.\n"
+    "Computes the PDQ perceptual hash, its quality (0-100), SHA-256 and MD5 of each picture,\n"
+    "and of each video the PDQ of one frame per second with its time. A PATH may be a file,\n"
+    "a directory (walked recursively, in name order) or '-' to read one path per line from\n"
+    "standard input. Formats are recognised by content: JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF,\n"
+    "BMP, PNM; MP4/MOV/3GP, MKV/WebM, AVI, FLV, MPEG-TS/PS, Ogg (any codec FFmpeg decodes).\n"
+    "Output is one line per file, in input order.\n"
     "\n"
     "options:\n"
-    "  --format tsv|json   output format (default tsv); TSV columns: pdq quality sha256 md5\n"
-    "                      width height [dihedral] path\n"
+    "  --format tsv|json|vpdq\n"
+    "                      output format (default tsv); TSV columns: pdq quality sha256 md5\n"
+    "                      width height [dihedral] path (a video's line shows its\n"
+    "                      best-quality frame; JSON lists every frame); vpdq writes one\n"
+    "                      video's frames as Meta's vPDQ hash file (one PATH only)\n"
     "  --header            print a TSV header line first\n"
     "  --dihedral          add the 8 dihedral hashes (original, rot90, rot180, rot270, flipx,\n"
     "                      flipy, flipplus1, flipminus1), comma-separated\n"
@@ -37,11 +42,17 @@ const char cmd_hash_help[] =
     "  --max-pixels N      refuse images with more pixels (default 100000000)\n"
     "  --max-file-size N   refuse files larger than N bytes (default 268435456)\n"
     "  --max-frames N      refuse animations with more frames (default 10000)\n"
+    "  --interval SECONDS  videos: time between sampled frames (default 1)\n"
+    "  --collapse N        videos: merge consecutive frames within PDQ distance N into one\n"
+    "                      with a time span (default: keep every frame)\n"
+    "  --decode-all        videos: decode every frame (the default skips frames no sample\n"
+    "                      needs; the sampled frames are the same)\n"
     "\n"
     "exit status: 0 all hashed, 1 some file failed, 2 usage error\n"
     "\n"
-    "example:\n"
+    "examples:\n"
     "  withyou hash --header samples/orig\n"
+    "  withyou hash --format vpdq clip.mp4 > clip.vpdq.txt\n"
     "  find photos -name '*.jpg' | withyou hash --format json -\n";
 
 struct hash_run {
@@ -50,8 +61,9 @@ struct hash_run {
     enum wy_codec_format format;
     unsigned flags;
     struct cli_paths paths;
-    char **lines;  /* per input: formatted output line, or NULL */
-    char **errors; /* per input: "path: reason" line, or NULL */
+    char **lines;    /* per input: formatted output line, or NULL */
+    char **errors;   /* per input: "path: reason" line, or NULL */
+    char **warnings; /* per input: "path: warning: ..." beside a line, or NULL */
     size_t failed;
     struct cli_progress progress;
 };
@@ -71,29 +83,61 @@ static char *format_error(const char *path, enum wy_status st, const struct wy_d
     return line;
 }
 
+#define FORMAT_VPDQ ((enum wy_codec_format)100) /* not a line format: whole vPDQ files */
+
+static enum wy_status video_text(struct hash_run *run, const struct wy_video_fp *fp,
+                                 const char *path, char **out, struct wy_diag *diag)
+{
+    if (run->format == FORMAT_VPDQ) {
+        return wy_codec_vpdq_write(run->ctx, fp, out, NULL);
+    }
+    if (fp->count == 0) {
+        snprintf(diag->msg, sizeof diag->msg, "video: no frame sampled");
+        return WY_EEMPTY;
+    }
+    return run->format == WY_CODEC_JSON ? wy_codec_video_json(run->ctx, fp, path, out)
+                                        : wy_codec_video_tsv(run->ctx, fp, path, out);
+}
+
 static void hash_work(void *worker, size_t i, void *user)
 {
     struct hash_run *run = user;
     const char *path = run->paths.items[i];
-    struct wy_hash_record rec;
+    struct wy_media_record rec;
     struct wy_diag diag;
     wy_diag_clear(&diag);
-    enum wy_status st = wy_hasher_hash_file(worker, path, &rec, &diag);
-    if (st == WY_OK) {
-        /* The line stays in the library's buffer until emitted (released with wy_free). */
-        st =
-            wy_codec_hash_line(run->ctx, &rec, path, run->format, run->flags, &run->lines[i], NULL);
-        if (st == WY_OK) {
-            return;
+    enum wy_status st = wy_hasher_hash_media(worker, path, &rec, &diag);
+    if (st == WY_OK && rec.is_video) {
+        if (rec.video.truncated) {
+            run->warnings[i] = format_error(path, WY_ECORRUPT, &diag);
         }
         wy_diag_clear(&diag);
+        st = video_text(run, &rec.video, path, &run->lines[i], &diag);
+        wy_video_fp_clear(run->ctx, &rec.video);
+    } else if (st == WY_OK && run->format == FORMAT_VPDQ) {
+        st = WY_EFORMAT;
+        snprintf(diag.msg, sizeof diag.msg, "not a video: vPDQ holds video frames only");
+    } else if (st == WY_OK) {
+        /* The line stays in the library's buffer until emitted (released with wy_free). */
+        st = wy_codec_hash_line(run->ctx, &rec.image, path, run->format, run->flags, &run->lines[i],
+                                NULL);
+        wy_diag_clear(&diag);
     }
-    run->errors[i] = format_error(path, st, &diag);
+    if (st != WY_OK) {
+        run->errors[i] = format_error(path, st, &diag);
+    }
 }
 
 static void hash_emit(size_t i, void *user)
 {
     struct hash_run *run = user;
+    if (run->warnings[i] != NULL) {
+        /* A damaged video: its decodable part is printed, the run still ends in failure. */
+        fputs("warning: ", stderr);
+        fputs(run->warnings[i], stderr);
+        free(run->warnings[i]);
+        run->failed++;
+    }
     if (run->lines[i] != NULL) {
         fputs(run->lines[i], stdout);
         wy_free(run->ctx, run->lines[i]);
@@ -134,6 +178,9 @@ enum {
     OPT_MAX_PIXELS,
     OPT_MAX_FILE,
     OPT_MAX_FRAMES,
+    OPT_INTERVAL,
+    OPT_COLLAPSE,
+    OPT_DECODE_ALL,
     OPT_HELP,
 };
 
@@ -149,6 +196,9 @@ static const struct option hash_options[] = {
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE},
     {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"collapse", required_argument, NULL, OPT_COLLAPSE},
+    {"decode-all", no_argument, NULL, OPT_DECODE_ALL},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -166,8 +216,10 @@ static int parse_hash_args(int argc, char **argv, struct hash_run *run, bool *he
                 run->format = WY_CODEC_TSV;
             } else if (strcmp(optarg, "json") == 0) {
                 run->format = WY_CODEC_JSON;
+            } else if (strcmp(optarg, "vpdq") == 0) {
+                run->format = FORMAT_VPDQ;
             } else {
-                cli_error("--format: expected tsv or json, got '%s'", optarg);
+                cli_error("--format: expected tsv, json or vpdq, got '%s'", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -222,6 +274,22 @@ static int parse_hash_args(int argc, char **argv, struct hash_run *run, bool *he
             run->opts.decode.max_frames = (uint32_t)frames;
             break;
         }
+        case OPT_INTERVAL:
+            if (!cli_parse_seconds_ms("--interval", optarg, &run->opts.video.interval_ms)) {
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_COLLAPSE: {
+            uint64_t d;
+            if (!cli_parse_u64("--collapse", optarg, 0, 256, &d)) {
+                return CLI_EXIT_USAGE;
+            }
+            run->opts.video.collapse_distance = (int)d;
+            break;
+        }
+        case OPT_DECODE_ALL:
+            run->opts.video.decode = WY_VIDEO_DECODE_ALL;
+            break;
         case OPT_HELP:
             fputs(cmd_hash_help, stdout);
             return CLI_EXIT_OK;
@@ -234,6 +302,10 @@ static int parse_hash_args(int argc, char **argv, struct hash_run *run, bool *he
         cli_error("hash: no PATH given (use '-' to read paths from stdin)");
         return CLI_EXIT_USAGE;
     }
+    if (run->format == FORMAT_VPDQ && argc - optind != 1) {
+        cli_error("--format vpdq: give one video (a vPDQ file holds one video's frames)");
+        return CLI_EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -242,6 +314,7 @@ int cmd_hash(int argc, char **argv)
     struct hash_run run;
     memset(&run, 0, sizeof run);
     wy_hasher_opts_init(&run.opts);
+    run.opts.videos = true;
     bool header = false;
     uint64_t jobs = cli_cpu_count();
     const int early = parse_hash_args(argc, argv, &run, &header, &jobs);
@@ -252,7 +325,8 @@ int cmd_hash(int argc, char **argv)
     cli_paths_collect(&run.paths, argv + optind, argc - optind);
     run.lines = calloc(run.paths.count + 1, sizeof *run.lines);
     run.errors = calloc(run.paths.count + 1, sizeof *run.errors);
-    if (run.lines == NULL || run.errors == NULL) {
+    run.warnings = calloc(run.paths.count + 1, sizeof *run.warnings);
+    if (run.lines == NULL || run.errors == NULL || run.warnings == NULL) {
         cli_error("out of memory");
         return CLI_EXIT_FAILED;
     }
@@ -266,6 +340,7 @@ int cmd_hash(int argc, char **argv)
     const bool failed = run.failed > 0 || run.paths.errors > 0;
     free(run.lines);
     free(run.errors);
+    free(run.warnings);
     cli_paths_free(&run.paths);
     wy_ctx_free(run.ctx);
     if (fflush(stdout) != 0 || ferror(stdout)) {

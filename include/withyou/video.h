@@ -80,11 +80,12 @@ WY_API WY_NONNULL(1) void wy_video_opts_init(struct wy_video_opts *opts);
 
 /* ---- frame sampling (the decoder half; wy_video_hash_* compose it with PDQ) ---- */
 
-/** Longest side of the luminance planes handed to a wy_video_sample_fn. Larger frames are
- * squashed to this square by area averaging, as PDQ's photo hasher squashes to 512x512. */
+/** Longest side of the luminance planes handed to a wy_video_sample_fn: larger frames are scaled
+ * down (area averaging, shape kept), since PDQ keeps only a 64x64 low-pass anyway. */
 #define WY_VIDEO_SAMPLE_PX 512u
 
-/** One sampled frame: 8-bit luminance (0..255, full range), display rotation applied. */
+/** One sampled frame: 8-bit luminance (0..255), display rotation applied, letterbox and
+ * pillarbox bars (flat dark bands at the edges, up to a third of a side each) cut away. */
 struct wy_video_sample {
     const uint8_t *luma;
     uint32_t width_px;

@@ -349,13 +349,78 @@ static void rotate_plane(const uint8_t *src, uint32_t w, uint32_t h, int deg, bo
     *out_h = oh;
 }
 
+/* A row or column of a letterbox or pillarbox bar: dark and flat (compression noise only). */
+static bool bar_line(const uint8_t *p, size_t step, uint32_t n)
+{
+    unsigned lo = 255;
+    unsigned hi = 0;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const unsigned v = p[(size_t)i * step];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        sum += v;
+    }
+    return hi - lo <= 24 && sum <= (uint64_t)40 * n;
+}
+
+/* Bars to cut from one edge: up to a third of the side. */
+static uint32_t bar_depth(const uint8_t *first, ptrdiff_t next_line, size_t step, uint32_t n,
+                          uint32_t side)
+{
+    uint32_t depth = 0;
+    while (depth < side / 3 && bar_line(first + next_line * (ptrdiff_t)depth, step, n)) {
+        depth++;
+    }
+    /* The line where picture meets bar is a blend of both after scaling: cut it too. */
+    return depth >= 2 ? depth + 1 : 0;
+}
+
+/* Letterbox and pillarbox bars (black bands added to fit another frame shape) are not part of
+ * the picture: the sample is the picture inside them, so that a re-upload in a 4:3 frame hashes
+ * like its 16:9 original. A frame that is dark all over (a fade) keeps its size. */
+static void crop_bars(struct wy_video_sample *s)
+{
+    const uint32_t w = s->width_px;
+    const uint32_t h = s->height_px;
+    const ptrdiff_t stride = (ptrdiff_t)s->stride_bytes;
+    const uint8_t *p = s->luma;
+    const uint32_t top = bar_depth(p, stride, 1, w, h);
+    const uint32_t bottom = bar_depth(p + (ptrdiff_t)(h - 1) * stride, -stride, 1, w, h);
+    const uint32_t left = bar_depth(p, 1, (size_t)stride, h, w);
+    const uint32_t right = bar_depth(p + (w - 1), -1, (size_t)stride, h, w);
+    if (top + bottom < h / 2) {
+        s->luma += (ptrdiff_t)top * stride;
+        s->height_px = h - top - bottom;
+    }
+    if (left + right < w / 2) {
+        s->luma += left;
+        s->width_px = w - left - right;
+    }
+}
+
+/* The sample plane's size: the frame's shape, the longer side at most WY_VIDEO_SAMPLE_PX. */
+static void sample_size(const AVFrame *f, uint32_t *w, uint32_t *h)
+{
+    const uint32_t fw = (uint32_t)f->width;
+    const uint32_t fh = (uint32_t)f->height;
+    const uint32_t longer = fw > fh ? fw : fh;
+    if (longer <= WY_VIDEO_SAMPLE_PX) {
+        *w = fw;
+        *h = fh;
+        return;
+    }
+    *w = (uint32_t)(((uint64_t)fw * WY_VIDEO_SAMPLE_PX + longer / 2) / longer);
+    *h = (uint32_t)(((uint64_t)fh * WY_VIDEO_SAMPLE_PX + longer / 2) / longer);
+    *w = *w > 0 ? *w : 1;
+    *h = *h > 0 ? *h : 1;
+}
+
 static enum wy_status emit_sample(struct run *r, const AVFrame *f, int64_t ms)
 {
-    const uint32_t dw =
-        (uint32_t)f->width > WY_VIDEO_SAMPLE_PX || (uint32_t)f->height > WY_VIDEO_SAMPLE_PX
-            ? WY_VIDEO_SAMPLE_PX
-            : (uint32_t)f->width;
-    const uint32_t dh = dw == WY_VIDEO_SAMPLE_PX ? WY_VIDEO_SAMPLE_PX : (uint32_t)f->height;
+    uint32_t dw;
+    uint32_t dh;
+    sample_size(f, &dw, &dh);
     r->sws = sws_getCachedContext(r->sws, f->width, f->height, (enum AVPixelFormat)f->format,
                                   (int)dw, (int)dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL, NULL);
     if (r->sws == NULL) {
@@ -375,6 +440,7 @@ static enum wy_status emit_sample(struct run *r, const AVFrame *f, int64_t ms)
         s.luma = r->rotated;
         s.stride_bytes = s.width_px;
     }
+    crop_bars(&s);
     s.frame_no = r->info->frame_rate > 0 ? llround((double)ms * r->info->frame_rate / 1000.0)
                                          : (int64_t)r->info->frames_decoded - 1;
     r->samples++;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
-#include "match/match_int.h"
+#include "match/match_query.h"
 #include "withyou/index.h"
 #include "withyou/match.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
-#include "match/match_int.h"
+#include "match/match_query.h"
 
 /* Query samples whose time lies in [from, to]. */
 static size_t samples_between(const struct wy_video_fp *q, int64_t from, int64_t to)

@@ -153,7 +153,11 @@ static void test_json_long_non_utf8_path(void **state)
 static void test_match_lines(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    const struct wy_match_row row = {"found/a\tb.jpg", 12, "flipy", "WY-ABC", "main"};
+    const struct wy_match_row row = {.query = "found/a\tb.jpg",
+                                     .distance = 12,
+                                     .variant = "flipy",
+                                     .case_ref = "WY-ABC",
+                                     .bank = "main"};
     char *line = NULL;
     assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TSV, &line, NULL), WY_OK);
     assert_string_equal(line, "found/a\\tb.jpg\t12\tflipy\tWY-ABC\tmain\n");
@@ -172,6 +176,57 @@ static void test_match_lines(void **state)
     wy_free(ctx, line);
     assert_int_equal(wy_codec_match_line(ctx, &row, (enum wy_codec_format)7, &line, NULL),
                      WY_EINVAL);
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TEXT, &line, NULL), WY_OK);
+    assert_string_equal(line, "found/a\\tb.jpg: case WY-ABC, bank main, distance 12 (flipy)\n");
+    wy_free(ctx, line);
+}
+
+/* A video excerpt: six more TSV columns, the segment in JSON, a sentence in text. */
+static void test_match_lines_video(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct wy_match_row row = {.query = "clip.mp4",
+                               .distance = 7,
+                               .variant = "original",
+                               .case_ref = "C-1",
+                               .bank = "main",
+                               .video = true,
+                               .query_time = true,
+                               .ref_time = true,
+                               .q_start_ms = 70000,
+                               .q_end_ms = 80000,
+                               .r_start_ms = 185000,
+                               .r_end_ms = 195500,
+                               .frames_matched = 9,
+                               .frames_total = 10,
+                               .speed = 1.0};
+    char *line = NULL;
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TSV, &line, NULL), WY_OK);
+    assert_string_equal(line, "clip.mp4\t7\toriginal\tC-1\tmain\t70.000\t80.000\t185.000\t195.500"
+                              "\t9\t1.00\n");
+    wy_free(ctx, line);
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TEXT, &line, NULL), WY_OK);
+    assert_string_equal(line, "clip.mp4 00:01:10-00:01:20 ~ registered 00:03:05-00:03:15, 9/10 "
+                              "frames, speed 1.00: case C-1, bank main, distance 7 (original)\n");
+    wy_free(ctx, line);
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_JSON, &line, NULL), WY_OK);
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    assert_non_null(o);
+    assert_true(json_real_value(json_object_get(o, "ref_start")) == 185.0);
+    assert_int_equal(json_integer_value(json_object_get(o, "frames_total")), 10);
+    json_decref(o);
+    wy_free(ctx, line);
+    /* A registered picture seen in a video: no registered times. */
+    row.ref_time = false;
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_TSV, &line, NULL), WY_OK);
+    assert_string_equal(line, "clip.mp4\t7\toriginal\tC-1\tmain\t70.000\t80.000\t\t\t9\t1.00\n");
+    wy_free(ctx, line);
+    assert_int_equal(wy_codec_match_line(ctx, &row, WY_CODEC_JSON, &line, NULL), WY_OK);
+    o = json_loads(line, 0, &err);
+    assert_null(json_object_get(o, "ref_start"));
+    json_decref(o);
+    wy_free(ctx, line);
 }
 
 /* ---- wy_codec_hash_parse_line ---- */
@@ -424,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_long_non_utf8_path, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_match_lines, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_match_lines_video, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_bad_format, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test_setup_teardown(test_parse_round_trip, tsup_setup_ctx, tsup_teardown_ctx),

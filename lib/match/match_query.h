@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * match_int.h: what match.c (loading, sync, picture queries) shares with match_video.c (video
+ * match_query.h: what match.c (loading, sync, picture queries) shares with match_video.c (video
  * queries: grouping hits per registered item and aligning them in time).
  */
-#ifndef WY_MATCH_MATCH_INT_H
-#define WY_MATCH_MATCH_INT_H
+#ifndef WY_MATCH_MATCH_QUERY_H
+#define WY_MATCH_MATCH_QUERY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,4 +43,4 @@ enum wy_status wy__match_video_groups(struct wy_ctx *ctx, const struct wy_align_
                                       const struct wy_video_fp *query, const struct qhit *hits,
                                       size_t count, wy_match_fn fn, void *user, bool *go_on);
 
-#endif /* WY_MATCH_MATCH_INT_H */
+#endif /* WY_MATCH_MATCH_QUERY_H */

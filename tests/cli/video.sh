@@ -1,0 +1,105 @@
+# End to end on ../shared/corpus/video: three of the four source videos registered, each in its
+# own case; every edited copy of them is matched to its own case with the right segment, time
+# offset and speed; the fourth video's copies match nothing; pictures and videos meet both ways;
+# vPDQ and JSON fingerprints register like the files themselves.
+V="$SHARED/corpus/video"
+export WITHYOU_DB="$PWD/v.db"
+"$WITHYOU" init > /dev/null || fail "init"
+"$WITHYOU" bank create main > /dev/null || fail "bank create"
+for v in v01 v02 v03; do
+  "$WITHYOU" case new --bank main --ref "V-$v" > /dev/null || fail "case new $v"
+  expect_exit 0 "$WITHYOU" case add "V-$v" "$V/orig/$v.mp4"
+  grep -q "0 pictures and 1 videos (20 frames) registered" out || fail "case add $v: $(cat out)"
+done
+
+# --- hash: TSV summary, JSON frames, vPDQ ---
+expect_exit 0 "$WITHYOU" hash "$V/orig/v01.mp4" "$SHARED/corpus/orig/0001.jpg"
+[ "$(wc -l < out)" = 2 ] || fail "hash: one line per file: $(cat out)"
+[ "$(cut -f5,6 out | head -1)" = "1280	720" ] || fail "hash tsv video size: $(cat out)"
+expect_exit 0 "$WITHYOU" hash --format json "$V/orig/v01.mp4"
+grep -q '"kind":"video"' out || fail "hash json: $(cat out)"
+[ "$(grep -o '"pdq"' out | wc -l)" = 20 ] || fail "hash json: 20 frames expected"
+expect_exit 0 "$WITHYOU" hash --format vpdq "$V/orig/v04.mp4"
+[ "$(wc -l < out)" = 20 ] || fail "vpdq: 20 lines expected: $(head -3 out)"
+head -1 out | grep -Eq '^0,[0-9]+,[0-9a-f]{64},0\.000$' || fail "vpdq line: $(head -1 out)"
+cp out v04.vpdq
+expect_exit 2 "$WITHYOU" hash --format vpdq "$V/orig/v01.mp4" "$V/orig/v02.mp4"
+expect_exit 1 "$WITHYOU" hash --format vpdq "$SHARED/corpus/orig/0001.jpg"
+expect_exit 0 "$WITHYOU" hash --interval 2.5 --format json "$V/alt/trim/v01.mp4"
+[ "$(grep -o '"pdq"' out | wc -l)" = 4 ] || fail "--interval 2.5 on 10 s: 4 frames expected"
+expect_exit 2 "$WITHYOU" hash --interval 0 "$V/orig/v01.mp4"
+
+# --- match every family: case, segment and speed ---
+expect_exit 0 "$WITHYOU" match "$V/alt"
+cp out matches.tsv
+# query, distance, variant, case, bank, q_start, q_end, r_start, r_end, frames, speed
+for fam in reencode_crf35 scale480p crop10 hflip trim speed1.25 fps15 vp9 watermark letterbox; do
+  for v in v01 v02 v03; do
+    f=$(ls "$V/alt/$fam/$v".*)
+    line=$(awk -F'\t' -v q="$f" '$1 == q' matches.tsv | head -1)
+    [ -n "$line" ] || fail "$fam/$v: no match"
+    awk -F'\t' -v fam="$fam" -v v="$v" '
+      function near(a, b, tol) { return a - b <= tol && b - a <= tol }
+      {
+        if ($4 != "V-" v) { print "wrong case " $4; exit 1 }
+        qs = 0; qe = 19; rs = 0; re = 19; sp = 1
+        if (fam == "trim") { qe = 9; rs = 5; re = 14 }
+        if (fam == "speed1.25") { qe = 15; sp = 1.25 }
+        if (!near($6, qs, 1.5) || !near($7, qe, 1.5) || !near($8, rs, 1.5) || !near($9, re, 1.5)) {
+          print "segment " $6 "-" $7 " ~ " $8 "-" $9; exit 1
+        }
+        if (!near($11, sp, 0.06)) { print "speed " $11; exit 1 }
+        if ($10 < (qe - qs) * 0.6) { print "frames " $10; exit 1 }
+        if (fam == "hflip" && $3 != "flipy") { print "variant " $3; exit 1 }
+      }' <<< "$line" || fail "$fam/$v: $line"
+  done
+done
+if awk -F'\t' '$1 ~ /\/v04\./' matches.tsv | grep -q .; then
+  fail "an unregistered video matched: $(awk -F'\t' '$1 ~ /\/v04\./' matches.tsv)"
+fi
+wrong=$(awk -F'\t' '{ n = split($1, p, "/"); v = p[n]; sub(/\..*/, "", v); if ($4 != "V-" v) print }' \
+  matches.tsv)
+[ -z "$wrong" ] || fail "matched another video's case: $wrong"
+
+expect_exit 0 "$WITHYOU" match --format text "$V/alt/trim/v02.mp4"
+grep -Eq '00:00:00-00:00:0[89] ~ registered 00:00:0[45]-00:00:1[45], [0-9]+/[0-9]+ frames, speed 1\.00: case V-v02' out \
+  || fail "text form: $(cat out)"
+expect_exit 0 "$WITHYOU" match --format json "$V/alt/speed1.25/v03.mp4"
+grep -q '"case":"V-v03"' out && grep -q '"speed":1\.2' out || fail "json: $(cat out)"
+
+# --- pictures and videos ---
+# v01 is a slideshow of orig/0051, 0076, 0013, 0058: a registered video is found by a photo.
+expect_exit 0 "$WITHYOU" match "$SHARED/corpus/orig/0076.jpg"
+awk -F'\t' '$4 == "V-v01" && $8 >= 4 && $9 <= 10.5' out | grep -q . || fail "photo in video: $(cat out)"
+# A registered photo is found inside a video (v04 shows orig/0044 from 5 s to 10 s).
+"$WITHYOU" case new --bank main --ref P-0044 > /dev/null || fail "case new P-0044"
+expect_exit 0 "$WITHYOU" case add P-0044 "$SHARED/corpus/orig/0044.jpg"
+expect_exit 0 "$WITHYOU" match "$V/alt/reencode_crf35/v04.mp4"
+awk -F'\t' '$4 == "P-0044" && $6 >= 4 && $7 <= 10.5 && $8 == ""' out | grep -q . \
+  || fail "video showing a photo: $(cat out)"
+
+# --- registering fingerprints instead of files ---
+"$WITHYOU" case new --bank main --ref V-v04 > /dev/null || fail "case new v04"
+expect_exit 0 "$WITHYOU" case add --hashes v04.vpdq V-v04
+grep -q "1 videos (20 frames) registered" out || fail "vpdq registration: $(cat out)"
+expect_exit 0 "$WITHYOU" match "$V/alt/trim/v04.mp4"
+awk -F'\t' '$4 == "V-v04"' out | grep -q . || fail "vpdq-registered video not matched: $(cat out)"
+"$WITHYOU" hash --format json "$V/orig/v02.mp4" > v02.jsonl || fail "hash json v02"
+"$WITHYOU" case new --bank main --ref V-v02-json > /dev/null || fail "case new v02-json"
+expect_exit 0 "$WITHYOU" case add --hashes v02.jsonl V-v02-json
+expect_exit 0 "$WITHYOU" match "$V/alt/hflip/v02.mp4"
+awk -F'\t' '$4 == "V-v02-json"' out | grep -q . || fail "json-registered video not matched: $(cat out)"
+printf '0,90,%s,0.000\n1,90,zz,1.000\n' "$(printf 'ab%.0s' $(seq 32))" > bad.vpdq
+expect_exit 1 "$WITHYOU" case add --hashes bad.vpdq V-v04
+grep -q "line 2" err || fail "bad vpdq: $(cat err)"
+
+# --- damaged video: the decodable part, a warning, exit 1 ---
+head -c 1200000 "$V/alt/vp9/v01.webm" > half.webm
+expect_exit 1 "$WITHYOU" hash half.webm
+grep -q "warning: half.webm" err || fail "truncated video warning: $(cat err)"
+[ "$(wc -l < out)" = 1 ] || fail "truncated video: its line is still printed"
+
+# --- withdrawal applies to videos at once ---
+expect_exit 0 "$WITHYOU" case withdraw V-v03
+expect_exit 0 "$WITHYOU" match "$V/alt/trim/v03.mp4"
+[ ! -s out ] || fail "a withdrawn video still matches: $(cat out)"
