@@ -166,10 +166,10 @@ struct wy_align_hit {
 
 struct wy_align_opts {
     double min_speed;     /* smallest speed factor tried (registered s per query s); 0.5 */
-    double max_speed;     /* largest; 2.0 */
-    int64_t tolerance_ms; /* how far a hit may sit from the fitted line; default 1000 */
-    size_t min_frames;    /* fewest distinct query samples for a segment; default 3 */
-    size_t max_segments;  /* segments returned at most; default 4 */
+    double max_speed;     /* largest; 2.0. Both within [0.001, 1000], min <= max */
+    int64_t tolerance_ms; /* how far a hit may sit from the fitted line; default 1000; >= 0 */
+    size_t min_frames;    /* fewest distinct query samples for a segment; default 3 (0 acts as 1) */
+    size_t max_segments;  /* segments returned at most; default 4; >= 1 */
 };
 
 /** A matched segment: query q_start..q_end corresponds to registered r_start..r_end. */
@@ -182,18 +182,40 @@ struct wy_align_segment {
     double offset_ms;      /* r = speed * q + offset */
     size_t frames_matched; /* distinct query samples on the line */
     size_t frames_total;   /* query samples between q_start and q_end */
-    double mean_distance;  /* mean PDQ distance of the samples on the line */
-    double score;          /* 0..1: share matched, weighted by closeness */
+    double mean_distance;  /* mean PDQ distance of the samples' best hits on the line */
+    double score;          /* 0..1: share matched, weighted by closeness (see wy_video_align) */
 };
 
 WY_API WY_NONNULL(1) void wy_align_opts_init(struct wy_align_opts *opts);
 
 /**
  * Finds up to opts->max_segments segments, best first, that do not share query samples.
- * @param hits     any order; several hits per query sample allowed.
- * @param q_times  the query's sample times (all of them, sorted ascending), for frames_total.
+ *
+ * A query sample supports a line r = speed * q + offset when one of its hits spans a registered
+ * time within tolerance_ms of the line. Each segment is the line, speed within [min_speed,
+ * max_speed], that the most distinct samples support (ties: smaller sum of the samples' best
+ * distances, then speed closer to 1.0). It is found by a vote over a log-spaced grid of speeds
+ * that includes 1.0, then refitted on its samples' best hits (Theil-Sen, which a few stray
+ * samples cannot tilt); its samples are removed before the next segment is sought. Segments with
+ * fewer than min_frames samples are not reported. Best first: more samples, then higher score,
+ * then the earlier start. The result is deterministic and does not depend on the order of the
+ * hits. The score is frames_matched / frames_total * max(0, 1 - mean_distance / 128): the
+ * share of the span's samples that matched, times closeness (1 for identical hashes, 0 at 128
+ * bits, the distance of unrelated pictures). r_start_ms and r_end_ms are the line at q_start_ms and
+ * q_end_ms, kept within the registered times of the segment's hits.
+ *
+ * @param hits     any order; several hits per query sample allowed. NULL only if hit_count is 0.
+ *                 Each q_ms must be one of q_times; r_end_ms >= r_start_ms; distance 0..256.
+ * @param q_times  the query's sample times (all of them, strictly ascending), for frames_total.
+ *                 NULL only if q_count is 0. Times (and tolerance_ms) lie within +-2^40 ms.
  * @param out      room for opts->max_segments; *found receives how many were written.
- * @return WY_OK (also when nothing aligns: *found = 0); WY_EINVAL; WY_ENOMEM.
+ * @return WY_OK (also when nothing aligns: *found = 0); WY_EINVAL (options out of range, a
+ *         malformed hit, a hit whose q_ms is not in q_times, q_times not ascending); WY_ETOOBIG
+ *         (more than 2^28 hits or 2^32 samples); WY_ENOMEM. On error out and *found are untouched.
+ * Cost: O(n log n) in the hits, then per segment a vote over at most 4096 speeds whose count
+ * times the hits' intervals stays below 2^23 (huge inputs get a coarser grid); speeds that cannot
+ * beat the best line found are skipped after one linear pass. About 50 ms for 100,000 hits
+ * (docs/internals/match.md).
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 6, 7, 8) enum wy_status
     wy_video_align(struct wy_ctx *ctx, const struct wy_align_hit *hits, size_t hit_count,
