@@ -195,14 +195,14 @@ static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t cas
     push_digests(fps, n, case_id, &rec->digest, path, tag);
 }
 
-/* Appends a video: its frames at or above the floor, then its exact hashes. Returns the number
- * of frames kept. */
-static size_t push_video(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                         const struct wy_video_fp *v, int floor, const char *path, int64_t tag)
+/* Appends video frames at or above the floor; returns how many. */
+static size_t push_frames(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                          const struct wy_video_frame *frames, size_t count, int floor,
+                          const char *path, int64_t tag)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < v->count; i++) {
-        const struct wy_video_frame *f = &v->frames[i];
+    for (size_t i = 0; i < count; i++) {
+        const struct wy_video_frame *f = &frames[i];
         if (f->quality < floor) {
             continue; /* blank or fading frames would match other videos' blank frames */
         }
@@ -217,6 +217,18 @@ static size_t push_video(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
         fp->media_id = tag;
         snprintf(fp->source, sizeof fp->source, "%s", path);
         kept++;
+    }
+    return kept;
+}
+
+/* Appends a video: its frames at or above the floor, their centred crops (opts.zoomed), then
+ * its exact hashes. Returns the number of frames kept. */
+static size_t push_video(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                         const struct wy_video_fp *v, int floor, const char *path, int64_t tag)
+{
+    const size_t kept = push_frames(fps, n, case_id, v->frames, v->count, floor, path, tag);
+    if (kept > 0) {
+        push_frames(fps, n, case_id, v->zoomed, v->zoomed_count, floor, path, tag);
     }
     push_digests(fps, n, case_id, &v->digest, path, tag);
     return kept;
@@ -343,7 +355,7 @@ static bool push_media(const struct bank_lookup *b, int64_t case_id, struct wy_m
     if (rec->video.truncated) {
         fprintf(stderr, "%s: warning: video is damaged; registering what could be decoded\n", path);
     }
-    fp_reserve(fps, rec->video.count + 2);
+    fp_reserve(fps, rec->video.count + rec->video.zoomed_count + 2);
     const size_t kept =
         push_video(fps->items, &fps->count, case_id, &rec->video, b->info.min_quality, path, tag);
     fps->videos++;
@@ -502,6 +514,7 @@ static size_t hash_media(struct wy_ctx *ctx, const struct bank_lookup *b, int64_
     struct wy_hasher_opts opts;
     wy_hasher_opts_init(&opts);
     opts.videos = true;
+    opts.video.zoomed = true;
     struct wy_hasher *h = NULL;
     if (wy_hasher_new(ctx, &opts, &h) != WY_OK) {
         cli_error("out of memory");

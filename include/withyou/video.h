@@ -46,7 +46,9 @@ struct wy_video_frame {
 struct wy_video_fp {
     struct wy_video_frame *frames; /* owned; free with wy_video_fp_clear() */
     size_t count;
-    struct wy_pdq_hash *dihedral; /* NULL, or count * WY_DIH_COUNT hashes (opts.dihedral) */
+    struct wy_pdq_hash *dihedral;  /* NULL, or count * WY_DIH_COUNT hashes (opts.dihedral) */
+    struct wy_video_frame *zoomed; /* opts.zoomed: each sample's centred crops, in time order */
+    size_t zoomed_count;
     int64_t duration_ms;
     uint32_t width_px; /* displayed size, after rotation */
     uint32_t height_px;
@@ -66,6 +68,9 @@ struct wy_video_opts {
     uint32_t interval_ms;  /* sampling grid step; default 1000 */
     int collapse_distance; /* consecutive samples within this PDQ distance are merged; -1 off */
     bool dihedral;         /* also fill fp->dihedral */
+    bool zoomed; /* also hash centred crops keeping 90% and 80% of each side of every sample
+                    (fp->zoomed): registered beside the frames, they let a cropped copy match,
+                    since PDQ itself does not see through crops */
     enum wy_video_decode decode;
     int threads;              /* decoder threads; default 1 (callers parallelise across files) */
     uint32_t max_side_px;     /* default 8192 */
@@ -167,7 +172,9 @@ struct wy_align_hit {
 struct wy_align_opts {
     double min_speed;     /* smallest speed factor tried (registered s per query s); 0.5 */
     double max_speed;     /* largest; 2.0. Both within [0.001, 1000], min <= max */
-    int64_t tolerance_ms; /* how far a hit may sit from the fitted line; default 1000; >= 0 */
+    int64_t tolerance_ms; /* how far a hit may sit from the fitted line; >= 0; default 700: at
+                             1 s sampling a true match lies within 500 ms of a registered
+                             sample, plus a frame or two of timing */
     size_t min_frames;    /* fewest distinct query samples for a segment; default 3 (0 acts as 1) */
     size_t max_segments;  /* segments returned at most; default 4; >= 1 */
 };

@@ -423,7 +423,7 @@ void wy_align_opts_init(struct wy_align_opts *opts)
 {
     opts->min_speed = 0.5;
     opts->max_speed = 2.0;
-    opts->tolerance_ms = 1000;
+    opts->tolerance_ms = 700;
     opts->min_frames = 3;
     opts->max_segments = 4;
 }

@@ -17,8 +17,13 @@ struct video_job {
     const struct wy_video_opts *opts;
     struct wy_video_fp *fp;
     size_t cap;
+    size_t zoomed_cap;
     float *luma; /* WY_VIDEO_SAMPLE_PX squared */
 };
+
+/* Centred crops hashed for opts.zoomed, in percent of each side kept. */
+static const uint32_t zoom_percent[] = {90, 80};
+#define ZOOMS (sizeof zoom_percent / sizeof zoom_percent[0])
 
 static enum wy_status grow(struct video_job *job)
 {
@@ -41,6 +46,63 @@ static enum wy_status grow(struct video_job *job)
     return WY_OK;
 }
 
+static enum wy_status grow_zoomed(struct video_job *job)
+{
+    struct wy_video_fp *fp = job->fp;
+    const size_t cap = job->zoomed_cap ? job->zoomed_cap * 2 : 64 * ZOOMS;
+    struct wy_video_frame *z = wy__realloc(job->ctx, fp->zoomed, cap * sizeof *z);
+    if (z == NULL) {
+        return WY_ENOMEM;
+    }
+    fp->zoomed = z;
+    job->zoomed_cap = cap;
+    return WY_OK;
+}
+
+/* Hashes the w x h window at (x0, y0) of the sample (PDQ takes any size: its box filters
+ * decimate to 64x64 from there). */
+static enum wy_status hash_window(struct video_job *job, const struct wy_video_sample *s,
+                                  uint32_t x0, uint32_t y0, uint32_t w, uint32_t h,
+                                  struct wy_video_frame *f, struct wy_pdq_hash *dihedral)
+{
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *row = s->luma + (size_t)(y0 + y) * s->stride_bytes + x0;
+        float *out = job->luma + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++) {
+            out[x] = (float)row[x];
+        }
+    }
+    f->start_ms = s->time_ms;
+    f->end_ms = s->time_ms;
+    f->frame_no = s->frame_no;
+    return wy_pdq_hash_luma(job->ws, job->luma, w, h, &f->pdq, dihedral, &f->quality);
+}
+
+static enum wy_status add_zoomed(struct video_job *job, const struct wy_video_sample *s)
+{
+    struct wy_video_fp *fp = job->fp;
+    for (size_t z = 0; z < ZOOMS; z++) {
+        if (fp->zoomed_count == job->zoomed_cap) {
+            const enum wy_status st = grow_zoomed(job);
+            if (st != WY_OK) {
+                return st;
+            }
+        }
+        const uint32_t w = s->width_px * zoom_percent[z] / 100;
+        const uint32_t h = s->height_px * zoom_percent[z] / 100;
+        if (w == 0 || h == 0) {
+            continue;
+        }
+        const enum wy_status st = hash_window(job, s, (s->width_px - w) / 2, (s->height_px - h) / 2,
+                                              w, h, &fp->zoomed[fp->zoomed_count], NULL);
+        if (st != WY_OK) {
+            return st;
+        }
+        fp->zoomed_count++;
+    }
+    return WY_OK;
+}
+
 static enum wy_status on_sample(void *user, const struct wy_video_sample *s)
 {
     struct video_job *job = user;
@@ -51,25 +113,14 @@ static enum wy_status on_sample(void *user, const struct wy_video_sample *s)
             return st;
         }
     }
-    for (uint32_t y = 0; y < s->height_px; y++) {
-        const uint8_t *row = s->luma + (size_t)y * s->stride_bytes;
-        float *out = job->luma + (size_t)y * s->width_px;
-        for (uint32_t x = 0; x < s->width_px; x++) {
-            out[x] = (float)row[x];
-        }
-    }
-    struct wy_video_frame *f = &fp->frames[fp->count];
     struct wy_pdq_hash *dih = job->opts->dihedral ? fp->dihedral + fp->count * WY_DIH_COUNT : NULL;
     const enum wy_status st =
-        wy_pdq_hash_luma(job->ws, job->luma, s->width_px, s->height_px, &f->pdq, dih, &f->quality);
+        hash_window(job, s, 0, 0, s->width_px, s->height_px, &fp->frames[fp->count], dih);
     if (st != WY_OK) {
         return st;
     }
-    f->start_ms = s->time_ms;
-    f->end_ms = s->time_ms;
-    f->frame_no = s->frame_no;
     fp->count++;
-    return WY_OK;
+    return job->opts->zoomed ? add_zoomed(job, s) : WY_OK;
 }
 
 void wy_video_fp_clear(struct wy_ctx *ctx, struct wy_video_fp *fp)
@@ -79,6 +130,7 @@ void wy_video_fp_clear(struct wy_ctx *ctx, struct wy_video_fp *fp)
     }
     wy__free(ctx, fp->frames);
     wy__free(ctx, fp->dihedral);
+    wy__free(ctx, fp->zoomed);
     memset(fp, 0, sizeof *fp);
 }
 

@@ -165,7 +165,7 @@ static void test_opts_defaults(void **state)
     wy_align_opts_init(&o);
     assert_true(o.min_speed == 0.5);
     assert_true(o.max_speed == 2.0);
-    assert_int_equal(o.tolerance_ms, 1000);
+    assert_int_equal(o.tolerance_ms, 700);
     assert_int_equal(o.min_frames, 3);
     assert_int_equal(o.max_segments, 4);
 }
