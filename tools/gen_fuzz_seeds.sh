@@ -7,7 +7,8 @@
 #
 # Needs (Debian 12): imagemagick (convert), webp (cwebp, img2webp, gif2webp, webpmux),
 # libtiff-tools (tiffcp, tiffset), libheif-examples (heif-enc, with its x265 and aom plugins),
-# python3 (hand-built chunks that carry a CRC). HEIF seeds are skipped if heif-enc is missing.
+# python3 (hand-built chunks that carry a CRC), ffmpeg (video seeds). HEIF seeds are skipped if
+# heif-enc is missing, video seeds if ffmpeg is.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -316,6 +317,26 @@ printf '{"kind":"video","path":"caf\\ufffd.mp4","path_hex":"636166e92e6d7034",%s
     "$head_json" "$frames" > "$(out $d json-path-hex)"
 printf '{"kind":"video","path":"a",%s,"frame_rate":0.0,"codec":"vp9","truncated":false,"frames":[%s,{"t":2.000,"end":2.000,"frame":31,"pdq":"%s","quality":5}]}' \
     "$head_json" "$frames" "$h1" > "$(out $d json-overlap)"
+
+# ---- videos: tiny synthetic clips (FFmpeg's test pattern), one per container and codec -------
+d=decode_video
+if command -v ffmpeg >/dev/null; then
+    ff=(ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=48x32:rate=10:duration=1.5"
+        -map_metadata -1 -fflags +bitexact -flags:v +bitexact)
+    "${ff[@]}" -c:v libx264 -preset ultrafast -g 5 -bf 2 -pix_fmt yuv420p "$tmp/v.mp4"
+    cp "$tmp/v.mp4" "$(out $d h264.mp4)"
+    truncate_copy "$tmp/v.mp4" "$(out $d h264-truncated.mp4)"
+    "${ff[@]}" -c:v libx264 -preset ultrafast -movflags +faststart -metadata:s:v rotate=90 \
+        "$(out $d h264-rotated-faststart.mov)"
+    "${ff[@]}" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 "$(out $d vp9.webm)"
+    "${ff[@]}" -c:v mpeg4 -q:v 8 "$(out $d mpeg4.avi)"
+    "${ff[@]}" -c:v mpeg2video -q:v 8 "$(out $d mpeg2.ts)"
+    "${ff[@]}" -c:v flv1 "$(out $d flv1.flv)"
+    "${ff[@]}" -c:v mjpeg -q:v 8 "$(out $d mjpeg.mkv)"
+    "${ff[@]}" -c:v libtheora -q:v 3 "$(out $d theora.ogv)" 2>/dev/null || true
+else
+    echo "gen_fuzz_seeds: ffmpeg missing, video seeds skipped" >&2
+fi
 
 echo "gen_fuzz_seeds: $(find "$corpus" -type f | wc -l) files," \
     "$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}') bytes in $corpus"

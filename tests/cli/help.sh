@@ -7,7 +7,7 @@ for cmd in hash compare match bench init bank case help version; do
   grep -q "usage: withyou" out || fail "help $cmd has no usage line"
 done
 expect_exit 0 "$WITHYOU" help hash
-grep -q "^example:" out || fail "help hash has no example"
+grep -Eq "^examples?:" out || fail "help hash has no example"
 expect_exit 2 "$WITHYOU"
 expect_exit 2 "$WITHYOU" frobnicate
 grep -q "unknown command 'frobnicate'" err || fail "no message for an unknown command"
@@ -26,3 +26,8 @@ grep -q "usage: withyou bank create" err || fail "bank: no usage for an unknown 
 expect_exit 2 "$WITHYOU" case frobnicate
 grep -q "usage: withyou case new" err || fail "case: no usage for an unknown verb"
 expect_exit 2 "$WITHYOU" case
+expect_exit 2 "$WITHYOU" hash --interval 0 x.mp4
+grep -q "interval: expected seconds" err || fail "no message for a bad --interval"
+expect_exit 2 "$WITHYOU" hash --interval 1.0005 x.mp4
+expect_exit 2 "$WITHYOU" hash --collapse 300 x.mp4
+expect_exit 2 "$WITHYOU" match --format xml x.jpg

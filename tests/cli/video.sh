@@ -106,3 +106,11 @@ grep -q "warning: half.webm" err || fail "truncated video warning: $(cat err)"
 expect_exit 0 "$WITHYOU" case withdraw V-v03
 expect_exit 0 "$WITHYOU" match "$V/alt/trim/v03.mp4"
 [ ! -s out ] || fail "a withdrawn video still matches: $(cat out)"
+
+# --- display rotation: a phone video stored sideways plays upright, and matches as rotated ---
+ffmpeg -v error -i "$V/alt/trim/v01.mp4" -c copy -metadata:s:v:0 rotate=90 rot.mp4 || fail "remux"
+expect_exit 0 "$WITHYOU" hash rot.mp4
+[ "$(cut -f5,6 out)" = "720	1280" ] || fail "rotated size: $(cat out)"
+expect_exit 0 "$WITHYOU" match rot.mp4
+awk -F'\t' '$4 == "V-v01" && ($3 == "rot90" || $3 == "rot270")' out | grep -q . \
+  || fail "rotated video: $(cat out)"
