@@ -150,6 +150,15 @@ static int case_withdraw(struct wy_bank *bank, const char *ref)
     return CLI_EXIT_OK;
 }
 
+/* The label kept with a fingerprint: the path, cut to the field (the end of a long path is lost;
+ * the label is for people, not for matching). */
+static void set_source(struct wy_fingerprint *fp, const char *path)
+{
+    const size_t n = strnlen(path, sizeof fp->source - 1);
+    memcpy(fp->source, path, n);
+    fp->source[n] = '\0';
+}
+
 /* Appends the exact hashes of a file (one item, grouping tag `tag`). */
 static void push_digests(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
                          const struct wy_digest *d, const char *path, int64_t tag)
@@ -169,7 +178,7 @@ static void push_digests(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
         fp->frame_ms = -1;
         fp->frame_end_ms = -1;
         fp->media_id = tag;
-        snprintf(fp->source, sizeof fp->source, "%s", path);
+        set_source(fp, path);
     }
 }
 
@@ -191,7 +200,7 @@ static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t cas
     fp->frame_ms = -1;
     fp->frame_end_ms = -1;
     fp->media_id = tag;
-    snprintf(fp->source, sizeof fp->source, "%s", path);
+    set_source(fp, path);
     push_digests(fps, n, case_id, &rec->digest, path, tag);
 }
 
@@ -215,7 +224,7 @@ static size_t push_frames(struct wy_fingerprint *fps, size_t *n, int64_t case_id
         fp->frame_ms = f->start_ms;
         fp->frame_end_ms = f->end_ms;
         fp->media_id = tag;
-        snprintf(fp->source, sizeof fp->source, "%s", path);
+        set_source(fp, path);
         kept++;
     }
     return kept;

@@ -90,8 +90,8 @@ static enum wy_status open_bounded(const char *path, uint64_t max_bytes, int *fd
 enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_bytes,
                             struct wy_bytes *out, struct wy_diag *diag)
 {
-    int fd;
-    size_t len;
+    int fd = -1;
+    size_t len = 0;
     enum wy_status st = open_bounded(path, max_bytes, &fd, &len, diag);
     if (st != WY_OK) {
         return st;
@@ -115,8 +115,8 @@ enum wy_status wy_file_read(struct wy_ctx *ctx, const char *path, uint64_t max_b
 enum wy_status wy__file_map(const char *path, uint64_t max_bytes, struct wy_bytes *out,
                             struct wy_diag *diag)
 {
-    int fd;
-    size_t len;
+    int fd = -1;
+    size_t len = 0;
     const enum wy_status st = open_bounded(path, max_bytes, &fd, &len, diag);
     if (st != WY_OK) {
         return st;
@@ -150,8 +150,8 @@ void wy__file_unmap(struct wy_bytes *bytes)
 enum wy_status wy__file_head(const char *path, uint8_t *buf, size_t cap, size_t *len,
                              struct wy_diag *diag)
 {
-    int fd;
-    size_t size;
+    int fd = -1;
+    size_t size = 0;
     const enum wy_status st = open_bounded(path, UINT64_MAX, &fd, &size, diag);
     if (st != WY_OK) {
         return st;
