@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_support.h"
 
@@ -411,4 +413,40 @@ void tsup_random_hash(uint64_t *rng, struct wy_pdq_hash *h)
         const uint64_t r = tsup_rand(rng);
         memcpy(h->bytes + i, &r, 8);
     }
+}
+
+void tsup_store_init(struct tsup_store *s)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s->dir, sizeof s->dir, "%s/wy_store_XXXXXX", tmp != NULL ? tmp : "/tmp");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->path, sizeof s->path, "%s/store.db", s->dir);
+    assert_int_equal(wy_bank_key_generate(&s->key), WY_OK);
+}
+
+void tsup_store_fini(struct tsup_store *s)
+{
+    DIR *d = opendir(s->dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", s->dir, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(s->dir);
+}
+
+struct wy_bank *tsup_store_create(struct wy_ctx *ctx, const struct tsup_store *s)
+{
+    struct wy_bank *bank = NULL;
+    struct wy_diag diag;
+    const enum wy_status st = wy_bank_create(ctx, s->path, &s->key, &diag, &bank);
+    if (st != WY_OK) {
+        fail_msg("create: %s: %s", wy_status_name(st), diag.msg);
+    }
+    return bank;
 }

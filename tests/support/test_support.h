@@ -181,4 +181,14 @@ void tsup_hashset_free(struct tsup_hashset *m);
 /* A uniformly random hash from tsup_rand. */
 void tsup_random_hash(uint64_t *rng, struct wy_pdq_hash *h);
 
+/* A store in a fresh temporary folder, with a new key (removed by tsup_store_fini). */
+struct tsup_store {
+    char dir[128];
+    char path[192];
+    struct wy_bank_key key;
+};
+void tsup_store_init(struct tsup_store *s);
+void tsup_store_fini(struct tsup_store *s);
+struct wy_bank *tsup_store_create(struct wy_ctx *ctx, const struct tsup_store *s);
+
 #endif /* WY_TESTS_TEST_SUPPORT_H */

@@ -28,53 +28,14 @@
 #include "withyou/bank.h"
 #include "withyou/bank_io.h"
 
-/* ---- fixture: a temporary folder, a key and a store path ---- */
+/* ---- fixture: tsup_store (a temporary folder, a key and a store path) ---- */
 
-struct fx {
-    char dir[128];
-    char path[192];
-    struct wy_bank_key key;
-};
-
-static void fx_init(struct fx *fx)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(fx->dir, sizeof fx->dir, "%s/wy_bank_XXXXXX", tmp != NULL ? tmp : "/tmp");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/store.db", fx->dir);
-    assert_int_equal(wy_bank_key_generate(&fx->key), WY_OK);
-}
-
-static void fx_fini(struct fx *fx)
-{
-    DIR *d = opendir(fx->dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(fx->dir);
-}
-
-static void fx_file(const struct fx *fx, const char *name, char *out, size_t cap)
+static void fx_file(const struct tsup_store *fx, const char *name, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/%s", fx->dir, name);
 }
 
-static struct wy_bank *store_create(struct wy_ctx *ctx, const struct fx *fx)
-{
-    struct wy_bank *bank = NULL;
-    struct wy_diag diag;
-    assert_int_equal(wy_bank_create(ctx, fx->path, &fx->key, &diag, &bank), WY_OK);
-    return bank;
-}
-
-static struct wy_bank *store_open(struct wy_ctx *ctx, const struct fx *fx)
+static struct wy_bank *store_open(struct wy_ctx *ctx, const struct tsup_store *fx)
 {
     struct wy_bank *bank = NULL;
     struct wy_diag diag;
@@ -158,8 +119,8 @@ static bool contains(const uint8_t *hay, size_t hay_len, const void *needle, siz
 static void test_key_files(void **state)
 {
     (void)state;
-    struct fx fx;
-    fx_init(&fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
     char key_path[256];
     fx_file(&fx, "key", key_path, sizeof key_path);
     struct wy_diag diag;
@@ -183,7 +144,7 @@ static void test_key_files(void **state)
     for (size_t i = 0; i < WY_BANK_KEY_BYTES; i++) {
         assert_int_equal(loaded.bytes[i], 0);
     }
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void write_key_text(const char *path, const char *text)
@@ -198,8 +159,8 @@ static void write_key_text(const char *path, const char *text)
 static void test_key_malformed_and_env(void **state)
 {
     (void)state;
-    struct fx fx;
-    fx_init(&fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
     char p[256];
     fx_file(&fx, "k", p, sizeof p);
     static const char good[] = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
@@ -230,7 +191,7 @@ static void test_key_malformed_and_env(void **state)
     assert_int_equal(wy_bank_key_load(NULL, &from_env, &diag), WY_EPARSE);
     assert_int_equal(unsetenv("WITHYOU_KEY"), 0);
     assert_int_equal(wy_bank_key_load(NULL, &from_env, &diag), WY_ENOENT);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- create, open, keys and schema versions ---- */
@@ -238,9 +199,9 @@ static void test_key_malformed_and_env(void **state)
 static void test_create_open(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     assert_int_equal(wy_bank_schema_version(bank), 3);
     wy_bank_close(bank);
     wy_bank_close(NULL);
@@ -263,14 +224,14 @@ static void test_create_open(void **state)
     struct stat sb;
     assert_int_equal(stat(fx.path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_not_a_store(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
     FILE *f = fopen(fx.path, "w");
     assert_non_null(f);
     for (int i = 0; i < 100; i++) {
@@ -281,14 +242,14 @@ static void test_not_a_store(void **state)
     struct wy_diag diag;
     assert_int_equal(wy_bank_open(ctx, fx.path, &fx.key, &diag, &bank), WY_ECORRUPT);
     assert_null(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_migrate_from_empty_file(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
     FILE *f = fopen(fx.path, "w");
     assert_non_null(f);
     fclose(f);
@@ -305,7 +266,7 @@ static void test_migrate_from_empty_file(void **state)
     struct wy_bank_info info;
     assert_int_equal(wy_bank_bank_find(bank, "main", &info), WY_OK);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static bool collect_change(void *user, const struct wy_bank_change *change)
@@ -330,9 +291,9 @@ static bool collect_change(void *user, const struct wy_bank_change *change)
 static void test_migrate_from_v1(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 0);
     const int64_t c1 = new_case(bank, b, "C1");
     const int64_t c2 = new_case(bank, b, "C2");
@@ -360,15 +321,15 @@ static void test_migrate_from_v1(void **state)
     assert_false(back.active);
     assert_int_equal(back.media_id, fps[1].id); /* old rows each stand alone */
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_migrate_from_v2(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c1 = new_case(bank, new_bank(bank, "main", 0), "C1");
     struct wy_fingerprint fps[2] = {make_fp(WY_FP_VIDEO_PDQ, 1, c1), make_fp(WY_FP_PDQ, 2, c1)};
     fps[0].frame_ms = 4000;
@@ -387,16 +348,16 @@ static void test_migrate_from_v2(void **state)
     assert_int_equal(back.media_id, fps[1].id);
     assert_int_equal(back.frame_end_ms, -1);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* Consecutive entries with one tag are one item named by its first fingerprint's id. */
 static void test_media_grouping(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 0);
     const int64_t c1 = new_case(bank, b, "C1");
     const int64_t c2 = new_case(bank, b, "C2");
@@ -427,21 +388,21 @@ static void test_media_grouping(void **state)
     assert_int_equal(bad[0].media_id, 3);
     assert_int_equal(bad[0].id, 0);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_future_schema_refused(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    wy_bank_close(store_create(ctx, &fx));
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    wy_bank_close(tsup_store_create(ctx, &fx));
     raw_sql(fx.path, "PRAGMA user_version = 99;");
     struct wy_bank *bank = NULL;
     struct wy_diag diag;
     assert_int_equal(wy_bank_open(ctx, fx.path, &fx.key, &diag, &bank), WY_ENOTSUP);
     assert_non_null(strstr(diag.msg, "newer"));
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- persistence and encryption at rest ---- */
@@ -467,7 +428,8 @@ static uint8_t *read_whole(const char *path, size_t *len)
 }
 
 /* Neither the database file nor its WAL may hold any plaintext secret. */
-static void assert_no_plaintext(const struct fx *fx, const struct wy_fingerprint *fps, size_t n)
+static void assert_no_plaintext(const struct tsup_store *fx, const struct wy_fingerprint *fps,
+                                size_t n)
 {
     const char *suffix[] = {"", "-wal"};
     for (size_t s = 0; s < 2; s++) {
@@ -487,9 +449,9 @@ static void assert_no_plaintext(const struct fx *fx, const struct wy_fingerprint
 static void test_persistence_encrypted(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 50);
     const int64_t c = new_case(bank, b, "CASE-1");
     struct wy_fingerprint fps[4] = {make_fp(WY_FP_PDQ, 10, c), make_fp(WY_FP_VIDEO_PDQ, 11, c),
@@ -519,16 +481,16 @@ static void test_persistence_encrypted(void **state)
     struct wy_fingerprint none;
     assert_int_equal(wy_bank_fp_get(bank, 9999, &none), WY_ENOENT);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* A ciphertext moved to another row must fail to open rather than read as that row's value. */
 static void test_swapped_ciphertext_detected(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
     struct wy_fingerprint fps[2] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_PDQ, 2, c)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 2, NULL), WY_OK);
@@ -543,7 +505,7 @@ static void test_swapped_ciphertext_detected(void **state)
     size_t n = 0;
     assert_int_equal(wy_bank_fp_scan(bank, WY_FP_PDQ, 0, count_fp, &n), WY_ECORRUPT);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- banks and cases ---- */
@@ -559,9 +521,9 @@ static bool collect_name(void *user, const struct wy_bank_info *info)
 static void test_banks(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     struct wy_diag diag;
     int64_t id = 0;
     assert_int_equal(wy_bank_bank_create(bank, "b", 31, 50, &id, &diag), WY_OK);
@@ -583,7 +545,7 @@ static void test_banks(void **state)
     assert_int_equal(wy_bank_bank_list(bank, collect_name, names), WY_OK);
     assert_string_equal(names, "A,C,b,");
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static bool ref_well_formed(const char *ref)
@@ -602,9 +564,9 @@ static bool ref_well_formed(const char *ref)
 static void test_cases(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 0);
     static char refs[64][WY_CASE_REF_BYTES];
     struct wy_diag diag;
@@ -657,7 +619,7 @@ static void test_cases(void **state)
     assert_string_equal(notes, big);
     assert_int_equal(wy_bank_case_set_notes(bank, 99999, "x"), WY_ENOENT);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- registration ---- */
@@ -665,9 +627,9 @@ static void test_cases(void **state)
 static void test_fp_add_all_or_nothing(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
     int64_t seq0 = -1;
     assert_int_equal(wy_bank_seq(bank, &seq0), WY_OK);
@@ -702,15 +664,15 @@ static void test_fp_add_all_or_nothing(void **state)
     }
     assert_int_equal(wy_bank_fp_add(bank, fps, 0, &diag), WY_OK);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_quality_floor(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 50), "C");
     struct wy_fingerprint fp = make_fp(WY_FP_PDQ, 1, c);
     fp.quality = 49;
@@ -732,7 +694,7 @@ static void test_quality_floor(void **state)
     assert_int_equal(wy_bank_fp_get(bank, md5.id, &back), WY_OK);
     assert_int_equal(back.quality, -1);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- withdrawal, the change feed, lookups and suppression ---- */
@@ -740,9 +702,9 @@ static void test_quality_floor(void **state)
 static void test_withdrawal_seen_by_other_connection(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *writer = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *writer = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(writer, "main", 0);
     const int64_t c = new_case(writer, b, "C");
     const int64_t other = new_case(writer, b, "D");
@@ -772,7 +734,7 @@ static void test_withdrawal_seen_by_other_connection(void **state)
     assert_int_equal(scan_count(reader, WY_FP_PDQ, b + 1), 0);
     wy_bank_close(reader);
     wy_bank_close(writer);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static bool stop_after_one(void *user, const struct wy_bank_change *change)
@@ -785,9 +747,9 @@ static bool stop_after_one(void *user, const struct wy_bank_change *change)
 static void test_change_feed(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
     struct wy_fingerprint fps[3] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_MD5, 2, c),
                                     make_fp(WY_FP_SHA256, 3, c)};
@@ -821,7 +783,7 @@ static void test_change_feed(void **state)
     assert_int_equal(wy_bank_changes(bank, 0, stop_after_one, &calls), WY_OK);
     assert_int_equal(calls, 1);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 struct hits {
@@ -840,9 +802,9 @@ static bool collect_hit(void *user, const struct wy_fingerprint *fp)
 static void test_blind_lookup(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 0);
     const int64_t c1 = new_case(bank, b, "C1");
     const int64_t c2 = new_case(bank, b, "C2");
@@ -867,15 +829,15 @@ static void test_blind_lookup(void **state)
     assert_int_equal(wy_bank_fp_lookup(bank, WY_FP_MD5, fps[0].value, collect_hit, &h), WY_OK);
     assert_int_equal(h.count, 1);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_suppression(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
     struct wy_fingerprint fps[3] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_PDQ, 2, c),
                                     make_fp(WY_FP_MD5, 3, c)};
@@ -899,7 +861,7 @@ static void test_suppression(void **state)
     assert_int_equal(h.count, 0);
     assert_int_equal(wy_bank_suppress(bank, (enum wy_fp_kind)0, fps[0].value, "x"), WY_EINVAL);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- crash safety ---- */
@@ -908,7 +870,7 @@ static void test_suppression(void **state)
 #define CRASH_WAL_BYTES (4 << 20)
 
 /* The child: registers CRASH_COUNT fingerprints in one call and is killed before it ends. */
-WY_NORETURN static void crash_child(const struct fx *fx, int64_t case_id, int ready_fd)
+WY_NORETURN static void crash_child(const struct tsup_store *fx, int64_t case_id, int ready_fd)
 {
     struct wy_ctx *ctx = NULL;
     struct wy_bank *bank = NULL;
@@ -966,9 +928,9 @@ static void assert_integrity_ok(const char *path)
 static void test_crash_during_registration(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
     struct wy_fingerprint before = make_fp(WY_FP_PDQ, 999999, c);
     assert_int_equal(wy_bank_fp_add(bank, &before, 1, NULL), WY_OK);
@@ -998,14 +960,14 @@ static void test_crash_during_registration(void **state)
     assert_memory_equal(back.value, before.value, sizeof back.value);
     wy_bank_close(bank);
     assert_integrity_ok(fx.path);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- out of memory ---- */
 
 static enum wy_status create_once(struct wy_ctx *ctx, void *user)
 {
-    const struct fx *fx = user;
+    const struct tsup_store *fx = user;
     struct wy_bank *bank = NULL;
     unlink(fx->path);
     enum wy_status st = wy_bank_create(ctx, fx->path, &fx->key, NULL, &bank);
@@ -1021,10 +983,10 @@ static enum wy_status create_once(struct wy_ctx *ctx, void *user)
 static void test_out_of_memory(void **state)
 {
     (void)state;
-    struct fx fx;
-    fx_init(&fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
     tsup_oom_sweep(create_once, &fx);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 /* ---- hash lists: import and export ---- */
@@ -1046,9 +1008,9 @@ static enum wy_status append_line(void *user, const char *line, size_t len)
 static void test_import_export_round_trip(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 50);
     const int64_t c1 = new_case(bank, b, "C-1");
     new_case(bank, b, "C-2");
@@ -1090,15 +1052,15 @@ static void test_import_export_round_trip(void **state)
     assert_int_equal(wy_bank_import(bank, b2, 0, data, WY_LIST_JSONL, &imported, &diag), WY_EINVAL);
     assert_non_null(strstr(diag.msg, "line 1: case C-2 belongs to another bank"));
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 static void test_import_all_or_nothing(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
-    struct fx fx;
-    fx_init(&fx);
-    struct wy_bank *bank = store_create(ctx, &fx);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 50);
     const int64_t c = new_case(bank, b, "C");
     const char *bad[] = {
@@ -1131,7 +1093,7 @@ static void test_import_all_or_nothing(void **state)
     assert_int_equal(wy_bank_case_set_status(bank, c, WY_CASE_WITHDRAWN), WY_OK);
     assert_int_equal(wy_bank_import(bank, b, c, data, WY_LIST_TE_PDQ, NULL, &diag), WY_EINVAL);
     wy_bank_close(bank);
-    fx_fini(&fx);
+    tsup_store_fini(&fx);
 }
 
 int main(void)
