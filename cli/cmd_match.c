@@ -79,6 +79,7 @@ static bool print_match(void *user, const struct wy_match *m)
         .frames_matched = m->frames_matched,
         .frames_total = m->frames_total,
         .speed = m->speed,
+        .score = m->score,
     };
     char *line = NULL;
     if (wy_codec_match_line(run->ctx, &row, run->format, &line, NULL) == WY_OK) {

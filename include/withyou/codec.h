@@ -113,6 +113,7 @@ struct wy_match_row {
     size_t frames_matched;
     size_t frames_total;
     double speed;
+    double score; /* 0..1 (JSON only) */
 };
 
 /**

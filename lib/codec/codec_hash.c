@@ -290,7 +290,8 @@ static bool match_json_video(json_t *o, const struct wy_match_row *row)
                                json_integer((json_int_t)row->frames_matched)) == 0 &&
            json_object_set_new(o, "frames_total", json_integer((json_int_t)row->frames_total)) ==
                0 &&
-           json_object_set_new(o, "speed", json_real(row->speed)) == 0;
+           json_object_set_new(o, "speed", json_real(row->speed)) == 0 &&
+           json_object_set_new(o, "score", json_real(row->score)) == 0;
 }
 
 static enum wy_status match_json(struct wy__codec_buf *sb, const struct wy_match_row *row)
