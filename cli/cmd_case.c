@@ -182,25 +182,34 @@ static void push_digests(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
     }
 }
 
-/* Appends the three fingerprints of one hashed picture to `fps`. */
-static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                              const struct wy_hash_record *rec, const char *path, int64_t tag)
+/* Appends one PDQ fingerprint of a picture (its own hash or a view's). */
+static void push_pdq(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                     const struct wy_pdq_hash *h, int quality, const char *path, int64_t tag)
 {
-    const struct {
-        enum wy_fp_kind kind;
-        const uint8_t *value;
-        size_t len;
-    } pdq = {WY_FP_PDQ, rec->pdq.bytes, WY_PDQ_BYTES};
     struct wy_fingerprint *fp = &fps[(*n)++];
     memset(fp, 0, sizeof *fp);
-    fp->kind = pdq.kind;
-    memcpy(fp->value, pdq.value, pdq.len);
-    fp->quality = rec->quality;
+    fp->kind = WY_FP_PDQ;
+    memcpy(fp->value, h->bytes, WY_PDQ_BYTES);
+    fp->quality = quality;
     fp->case_id = case_id;
     fp->frame_ms = -1;
     fp->frame_end_ms = -1;
     fp->media_id = tag;
     set_source(fp, path);
+}
+
+/* Appends a hashed picture: its PDQ, the PDQ of its views at or above the floor (centred crops:
+ * cropped copies match them), then its MD5 and SHA-256, all one item. */
+static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
+                              const struct wy_hash_record *rec, int floor, const char *path,
+                              int64_t tag)
+{
+    push_pdq(fps, n, case_id, &rec->pdq, rec->quality, path, tag);
+    for (size_t v = 0; v < rec->view_count; v++) {
+        if (rec->views[v].quality >= floor) {
+            push_pdq(fps, n, case_id, &rec->views[v].pdq, rec->views[v].quality, path, tag);
+        }
+    }
     push_digests(fps, n, case_id, &rec->digest, path, tag);
 }
 
@@ -357,8 +366,9 @@ static bool push_media(const struct bank_lookup *b, int64_t case_id, struct wy_m
         if (!quality_ok(b, &rec->image, "", path)) {
             return false;
         }
-        fp_reserve(fps, 3);
-        push_fingerprints(fps->items, &fps->count, case_id, &rec->image, path, tag);
+        fp_reserve(fps, 3 + WY_VIEWS_MAX);
+        push_fingerprints(fps->items, &fps->count, case_id, &rec->image, b->info.min_quality, path,
+                          tag);
         return true;
     }
     if (rec->video.truncated) {
@@ -396,7 +406,7 @@ static bool hash_record(const struct bank_lookup *b, int64_t case_id, const char
         return false;
     }
     fp_reserve(fps, 3);
-    push_fingerprints(fps->items, &fps->count, case_id, &rec, path, ++fps->items_added);
+    push_fingerprints(fps->items, &fps->count, case_id, &rec, 101, path, ++fps->items_added);
     return true;
 }
 
@@ -523,6 +533,7 @@ static size_t hash_media(struct wy_ctx *ctx, const struct bank_lookup *b, int64_
     struct wy_hasher_opts opts;
     wy_hasher_opts_init(&opts);
     opts.videos = true;
+    opts.zoom = true; /* registered crops let cropped copies match */
     opts.video.zoomed = true;
     struct wy_hasher *h = NULL;
     if (wy_hasher_new(ctx, &opts, &h) != WY_OK) {

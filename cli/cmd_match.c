@@ -99,7 +99,7 @@ static enum wy_status match_image(struct match_run *run, const char *path,
                 "unreliable\n",
                 path, rec->quality, floor);
     }
-    return wy_matcher_image(run->matcher, rec->dihedral, rec->digest.md5, print_match, run);
+    return wy_matcher_picture(run->matcher, rec, print_match, run);
 }
 
 static enum wy_status match_video(struct match_run *run, const char *path,
@@ -233,6 +233,7 @@ int cmd_match(int argc, char **argv)
     wy_matcher_opts_init(&run.mopts);
     run.opts.dihedral = true;
     run.opts.videos = true;
+    run.opts.unframe = true; /* a copy framed in a border is searched without it too */
     const char *db = NULL;
     const char *key_file = NULL;
     const char *bank_name = NULL;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "withyou/bank.h"
+#include "withyou/pipeline.h"
 #include "withyou/video.h"
 
 #ifdef __cplusplus
@@ -93,6 +94,16 @@ WY_API WY_NONNULL(1) int wy_matcher_min_quality(const struct wy_matcher *matcher
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
     wy_matcher_image(struct wy_matcher *matcher, const struct wy_pdq_hash dihedral[WY_DIH_COUNT],
                      const uint8_t *md5, wy_match_fn fn, void *user);
+
+/**
+ * Matches a picture hashed with opts.dihedral (and opts.unframe, to see through borders): its
+ * hashes and its views' (those at or above the quality floor) in one hit list, so an item found
+ * through several is reported once at its closest, then its MD5.
+ * @return WY_OK; WY_ENOMEM; the store's statuses.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
+    wy_matcher_picture(struct wy_matcher *matcher, const struct wy_hash_record *rec, wy_match_fn fn,
+                       void *user);
 
 /**
  * Matches a video fingerprint made with opts.dihedral (WY_EINVAL otherwise), plus its MD5.

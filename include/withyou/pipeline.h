@@ -32,7 +32,32 @@ struct wy_hasher_opts {
                                      0 means WY_HASHER_FAST_TARGET_PX */
     bool dihedral;                /* also compute the 8 dihedral hashes */
     bool videos;                  /* wy_hasher_hash_media(): fingerprint videos too */
+    bool unframe;                 /* add a view without plain bands at the edges, if any */
+    bool zoom;                    /* add views of the centred 90%, 80% and 70% of each side */
     struct wy_video_opts video;   /* for videos (its `dihedral` follows the field above) */
+};
+
+/**
+ * Views: hashes of parts of a picture, for matching only (the picture's own hash never changes).
+ * PDQ does not see through borders and crops: a copy framed in a border is found through the
+ * UNFRAMED view of the query, a cropped copy through the ZOOM views registered with the
+ * original.
+ */
+enum wy_view_kind {
+    WY_VIEW_UNFRAMED = 1, /* the picture inside a border of one colour (or letterbox bars) */
+    WY_VIEW_UNBANDED = 5, /* the picture inside plain bands with text on them: a meme caption's
+                             band, a screenshot's status bar, margins and comments */
+    WY_VIEW_ZOOM90 = 2,   /* the centred 90% of each side */
+    WY_VIEW_ZOOM80 = 3,
+    WY_VIEW_ZOOM70 = 4,
+};
+#define WY_VIEWS_MAX 5
+
+struct wy_view {
+    enum wy_view_kind kind;
+    struct wy_pdq_hash pdq;
+    struct wy_pdq_hash dihedral[WY_DIH_COUNT]; /* filled when opts.dihedral */
+    int quality;
 };
 
 /** Everything known about one hashed file. */
@@ -40,6 +65,8 @@ struct wy_hash_record {
     struct wy_pdq_hash pdq;
     struct wy_pdq_hash dihedral[WY_DIH_COUNT]; /* filled when opts.dihedral */
     int quality;
+    struct wy_view views[WY_VIEWS_MAX]; /* opts.unframe, opts.zoom */
+    size_t view_count;
     struct wy_digest digest;
     struct wy_decode_info info; /* format, displayed width and height, orientation */
     uint64_t file_bytes;

@@ -50,7 +50,6 @@ enum stmt_id {
     ST_NOTES_GET,
     ST_NOTES_PUT,
     ST_FP_INSERT,
-    ST_FP_OWN_MEDIA,
     ST_CHANGE_INSERT,
     ST_FP_GET,
     ST_FP_SCAN,
@@ -97,7 +96,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FP_INSERT] = "INSERT INTO fingerprints (kind, value_cipher, blind, quality, case_id, "
                      "bank_id, frame_ms, source_cipher, added, active, frame_end_ms, media) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11)",
-    [ST_FP_OWN_MEDIA] = "UPDATE fingerprints SET media = id WHERE id = ?1",
     [ST_CHANGE_INSERT] = "INSERT INTO changes (fp_id, active) VALUES (?1, 1)",
     [ST_FP_GET] = FP_COLS " WHERE f.id = ?1",
     [ST_FP_SCAN] = FP_COLS " WHERE f.kind = ?1" FP_ACTIVE_IN " ORDER BY f.id",
@@ -722,17 +720,7 @@ static enum wy_status sq_fp_insert(struct wy_bank *bank, struct wy__fp_row *row,
     }
     row->id = sqlite3_last_insert_rowid(c->db);
     if (row->media == 0) {
-        /* The first fingerprint of an item names the item. */
-        s = stmt(c, ST_FP_OWN_MEDIA, &rc);
-        if (s == NULL) {
-            return fail_db(c->db, rc, diag);
-        }
-        sqlite3_bind_int64(s, 1, row->id);
-        st = step_done(c, s, diag);
-        if (st != WY_OK) {
-            return st;
-        }
-        row->media = row->id;
+        row->media = row->id; /* stored as 0: "the item this row begins" (no second write) */
     }
     return log_added(c, row->id, diag);
 }
@@ -759,6 +747,9 @@ static void read_fp(sqlite3_stmt *s, struct wy__fp_row *row)
     row->active = sqlite3_column_int(s, 10) != 0;
     row->frame_end_ms = sqlite3_column_int64(s, 11);
     row->media = sqlite3_column_int64(s, 12);
+    if (row->media == 0) {
+        row->media = row->id; /* the first fingerprint of an item names it */
+    }
 }
 
 /* Feeds every row of a bound query to fn; stops early on WY__STOP or an error from fn. */

@@ -472,13 +472,17 @@ static enum wy_status match_exact(struct wy_matcher *m, const uint8_t *md5, wy_m
     return wy_bank_fp_lookup(m->bank, WY_FP_MD5, md5, emit_exact, &x);
 }
 
-enum wy_status wy_matcher_image(struct wy_matcher *m,
-                                const struct wy_pdq_hash dihedral[WY_DIH_COUNT], const uint8_t *md5,
-                                wy_match_fn fn, void *user)
+/* Searches one picture's hash sets (its own and its views') into one hit list, so that an item
+ * found through several is reported once, at its closest. */
+static enum wy_status search_picture(struct wy_matcher *m,
+                                     const struct wy_pdq_hash (*sets)[WY_DIH_COUNT], size_t count,
+                                     const uint8_t *md5, wy_match_fn fn, void *user)
 {
     struct qhits h = {.ctx = m->ctx, .m = m};
-    enum wy_status st =
-        wy_index_range_dihedral(m->index, dihedral, (unsigned)m->radius, keep_qhit, &h);
+    enum wy_status st = WY_OK;
+    for (size_t i = 0; i < count && st == WY_OK && !h.oom; i++) {
+        st = wy_index_range_dihedral(m->index, sets[i], (unsigned)m->radius, keep_qhit, &h);
+    }
     if (st == WY_OK && h.oom) {
         st = WY_ENOMEM;
     }
@@ -489,6 +493,28 @@ enum wy_status wy_matcher_image(struct wy_matcher *m,
     }
     wy__free(m->ctx, h.items);
     return st == WY_OK ? match_exact(m, md5, fn, user, go_on) : st;
+}
+
+enum wy_status wy_matcher_image(struct wy_matcher *m,
+                                const struct wy_pdq_hash dihedral[WY_DIH_COUNT], const uint8_t *md5,
+                                wy_match_fn fn, void *user)
+{
+    return search_picture(m, (const struct wy_pdq_hash(*)[WY_DIH_COUNT])dihedral, 1, md5, fn, user);
+}
+
+enum wy_status wy_matcher_picture(struct wy_matcher *m, const struct wy_hash_record *rec,
+                                  wy_match_fn fn, void *user)
+{
+    struct wy_pdq_hash sets[1 + WY_VIEWS_MAX][WY_DIH_COUNT];
+    memcpy(sets[0], rec->dihedral, sizeof sets[0]);
+    size_t count = 1;
+    for (size_t v = 0; v < rec->view_count && v < WY_VIEWS_MAX; v++) {
+        if (rec->views[v].quality >= m->min_quality) {
+            memcpy(sets[count++], rec->views[v].dihedral, sizeof sets[0]);
+        }
+    }
+    return search_picture(m, (const struct wy_pdq_hash(*)[WY_DIH_COUNT])sets, count,
+                          rec->digest.md5, fn, user);
 }
 
 enum wy_status wy_matcher_video(struct wy_matcher *m, const struct wy_video_fp *q, wy_match_fn fn,

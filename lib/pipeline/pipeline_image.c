@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "pipeline/pipeline_int.h"
 #include "withyou/pipeline.h"
 
 struct wy_hasher {
@@ -85,6 +86,11 @@ enum wy_status wy_hasher_hash_memory(struct wy_hasher *h, struct wy_bytes data,
     /* info holds the displayed full size; the image may be a DCT-scaled copy of it. */
     st = wy_pdq_hash_image_as(h->ws, img, rec->info.width_px, rec->info.height_px, &rec->pdq,
                               h->opts.dihedral ? rec->dihedral : NULL, &rec->quality);
+    if (st == WY_OK && (h->opts.unframe || h->opts.zoom)) {
+        struct wy__views v = {h->ws, img, rec->info.width_px, rec->info.height_px,
+                              h->opts.dihedral};
+        st = wy__pipeline_views(&v, h->opts.unframe, h->opts.zoom, rec);
+    }
     const uint64_t t3 = wy__now_ns();
     wy_image_free(h->ctx, img);
     rec->read_ns += t1 - t0;

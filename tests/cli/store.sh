@@ -34,7 +34,7 @@ rm pics/0004.jpg
 expect_exit 0 "$WITHYOU" case add "$ref" pics
 expect_exit 0 "$WITHYOU" case show "$ref"
 grep -q "^status	open$" out || fail "status: $(cat out)"
-grep -q "^fingerprints	15$" out || fail "5 pictures x (PDQ, MD5, SHA-256): $(cat out)"
+grep -q "^fingerprints	30$" out || fail "5 pictures x (PDQ, 3 centred crops, MD5, SHA-256): $(cat out)"
 
 # The store file holds no plaintext fingerprint: the SHA-256 of a registered file is absent.
 sha=$(sha256sum pics/0001.jpg | cut -c1-64)

@@ -60,6 +60,66 @@ static void test_hash_file(void **state)
     wy_hasher_free(full);
 }
 
+static void hash_views(struct wy_ctx *ctx, const char *rel, bool unframe, bool zoom,
+                       struct wy_hash_record *rec)
+{
+    struct wy_hasher_opts opts;
+    wy_hasher_opts_init(&opts);
+    opts.dihedral = true;
+    opts.unframe = unframe;
+    opts.zoom = zoom;
+    struct wy_hasher *h = NULL;
+    assert_int_equal(wy_hasher_new(ctx, &opts, &h), WY_OK);
+    struct wy_diag d;
+    assert_int_equal(wy_hasher_hash_file(h, tsup_shared(rel), rec, &d), WY_OK);
+    wy_hasher_free(h);
+}
+
+static const struct wy_view *find_view(const struct wy_hash_record *rec, enum wy_view_kind kind)
+{
+    for (size_t i = 0; i < rec->view_count; i++) {
+        if (rec->views[i].kind == kind) {
+            return &rec->views[i];
+        }
+    }
+    return NULL;
+}
+
+/* Views see what PDQ alone cannot: the picture inside a border, inside a screenshot, and the
+ * centre a crop kept (corpus families border, screenshot, crop15; PDQ alone: > 31 bits). */
+static void test_views(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct wy_hash_record orig;
+    struct wy_hash_record q;
+    hash_views(ctx, "corpus/orig/0038.jpg", false, false, &orig);
+    assert_int_equal(orig.view_count, 0);
+    hash_views(ctx, "corpus/alt/border/0038.jpg", true, false, &q);
+    assert_true(wy_pdq_distance(&q.pdq, &orig.pdq) > 31);
+    const struct wy_view *v = find_view(&q, WY_VIEW_UNFRAMED);
+    assert_non_null(v);
+    assert_true(wy_pdq_distance(&v->pdq, &orig.pdq) <= 20);
+    assert_memory_equal(&v->dihedral[0], &v->pdq, sizeof v->pdq);
+
+    /* A photograph edge to edge has no border; its zoom views are the centred crops. */
+    hash_views(ctx, "corpus/orig/0072.jpg", true, true, &orig);
+    assert_null(find_view(&orig, WY_VIEW_UNFRAMED));
+    assert_non_null(find_view(&orig, WY_VIEW_ZOOM90));
+    const struct wy_view *z70 = find_view(&orig, WY_VIEW_ZOOM70);
+    assert_non_null(z70);
+    hash_views(ctx, "corpus/alt/crop15/0072.jpg", false, false, &q);
+    assert_true(wy_pdq_distance(&q.pdq, &orig.pdq) > 31);
+    assert_true(wy_pdq_distance(&q.pdq, &z70->pdq) <= 20);
+
+    /* The photo inside a phone screenshot: status bar, caption and comments cut away. */
+    hash_views(ctx, "corpus/orig/0050.jpg", false, false, &orig);
+    hash_views(ctx, "corpus/alt/screenshot/0050.jpg", true, false, &q);
+    v = find_view(&q, WY_VIEW_UNBANDED);
+    assert_non_null(v);
+    assert_true(wy_pdq_distance(&q.pdq, &orig.pdq) > 31);
+    assert_true(wy_pdq_distance(&v->pdq, &orig.pdq) <= 31);
+}
+
 static void test_unreadable_files(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -119,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hash_file, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_views, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_unreadable_files, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
     };

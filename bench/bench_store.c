@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench_store.c: how long a matcher takes to start from the store and to catch up with changes.
+ * Registers N random PDQ fingerprints (1000 cases, batches of 100,000 per transaction) in a new
+ * store, then times:
+ *   register   wy_bank_fp_add, per fingerprint (sealing, blind index, SQLite, change feed)
+ *   load       wy_matcher_new: scan, decrypt and index every active fingerprint
+ *   sync       wy_matcher_sync after 1,000 new fingerprints and one withdrawn case
+ * One JSON line per phase on stdout.
+ *
+ * usage: bench_store [N] [DIR]   (default 1000000 fingerprints in $TMPDIR or /tmp)
+ */
+#include "wy_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "withyou/withyou.h"
+
+#define CASES 1000
+#define BATCH 100000
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void fill(struct wy_fingerprint *fp, uint64_t *rng, int64_t case_id)
+{
+    memset(fp, 0, sizeof *fp);
+    fp->kind = WY_FP_PDQ;
+    for (size_t i = 0; i < WY_PDQ_BYTES; i += 8) {
+        const uint64_t r = next(rng);
+        memcpy(fp->value + i, &r, 8);
+    }
+    fp->quality = 90;
+    fp->case_id = case_id;
+    fp->frame_ms = -1;
+    fp->frame_end_ms = -1;
+}
+
+static int fail(const char *what, enum wy_status st, const struct wy_diag *diag)
+{
+    fprintf(stderr, "bench_store: %s: %s %s\n", what, wy_strerror(st), diag ? diag->msg : "");
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
+    const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench_store_%ld.db", dir, (long)getpid());
+    struct wy_ctx *ctx = NULL;
+    struct wy_bank *bank = NULL;
+    struct wy_bank_key key;
+    struct wy_diag diag;
+    enum wy_status st = wy_ctx_new(NULL, &ctx);
+    if (st == WY_OK) {
+        st = wy_bank_key_generate(&key);
+    }
+    if (st == WY_OK) {
+        st = wy_bank_create(ctx, path, &key, &diag, &bank);
+    }
+    int64_t bank_id = 0;
+    if (st != WY_OK || wy_bank_bank_create(bank, "main", 31, 0, &bank_id, &diag) != WY_OK) {
+        return fail("create", st, &diag);
+    }
+    int64_t cases[CASES];
+    for (int c = 0; c < CASES; c++) {
+        char ref[32];
+        struct wy_case_info info;
+        snprintf(ref, sizeof ref, "B-%04d", c);
+        if (wy_bank_case_new(bank, bank_id, ref, &info, &diag) != WY_OK) {
+            return fail("case", WY_EIO, &diag);
+        }
+        cases[c] = info.id;
+    }
+    struct wy_fingerprint *fps = calloc(BATCH, sizeof *fps);
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    double t0 = now_s();
+    for (size_t done = 0; done < n;) {
+        const size_t count = n - done < BATCH ? n - done : BATCH;
+        for (size_t i = 0; i < count; i++) {
+            fill(&fps[i], &rng, cases[(done + i) * CASES / n]); /* one case after another */
+        }
+        st = wy_bank_fp_add(bank, fps, count, &diag);
+        if (st != WY_OK) {
+            return fail("register", st, &diag);
+        }
+        done += count;
+    }
+    const double reg = now_s() - t0;
+    printf("{\"phase\":\"register\",\"fingerprints\":%zu,\"seconds\":%.2f,\"us_each\":%.2f}\n", n,
+           reg, reg * 1e6 / (double)n);
+
+    struct wy_matcher *m = NULL;
+    t0 = now_s();
+    st = wy_matcher_new(ctx, bank, NULL, &m, &diag);
+    const double load = now_s() - t0;
+    if (st != WY_OK) {
+        return fail("load", st, &diag);
+    }
+    printf("{\"phase\":\"load\",\"fingerprints\":%zu,\"seconds\":%.3f,\"s_per_million\":%.3f}\n",
+           wy_matcher_size(m), load, load * 1e6 / (double)n);
+
+    for (size_t i = 0; i < 1000; i++) {
+        fill(&fps[i], &rng, cases[i % CASES]);
+    }
+    if (wy_bank_fp_add(bank, fps, 1000, &diag) != WY_OK ||
+        wy_bank_case_set_status(bank, cases[0], WY_CASE_WITHDRAWN) != WY_OK) {
+        return fail("changes", WY_EIO, &diag);
+    }
+    t0 = now_s();
+    st = wy_matcher_sync(m);
+    const double sync = now_s() - t0;
+    if (st != WY_OK) {
+        return fail("sync", st, NULL);
+    }
+    printf("{\"phase\":\"sync\",\"added\":1000,\"withdrawn\":%zu,\"seconds\":%.3f,"
+           "\"fingerprints\":%zu}\n",
+           n / CASES + 1, sync, wy_matcher_size(m));
+    wy_matcher_free(m);
+    wy_bank_close(bank);
+    free(fps);
+    wy_ctx_free(ctx);
+    char side[600];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    return 0;
+}
