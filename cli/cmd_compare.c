@@ -20,8 +20,10 @@ const char cmd_compare_help[] =
     "Fingerprints the images under ORIGINALS (a file or directory) and each CANDIDATE (files\n"
     "or directories), and prints one TSV line per candidate: candidate, distance to the\n"
     "nearest original (0-256, over its 8 rotations and mirrors), variant (which rotation or\n"
-    "mirror), original, and match (yes when distance <= threshold). Low-quality fingerprints\n"
-    "(quality < 50) are flagged in a sixth column, since they can match by chance.\n"
+    "mirror), original, and match (yes when distance <= threshold). Borders and crops are seen\n"
+    "through: a candidate is also compared without its border or text bands, an original\n"
+    "also by its centred crops. Low-quality fingerprints (quality < 50) are flagged in a sixth\n"
+    "column, since they can match by chance.\n"
     "\n"
     "options:\n"
     "  --threshold N   match distance (default 31, PDQ's usual threshold)\n"
@@ -96,6 +98,35 @@ static void hash_set(struct compare_run *run, struct compare_set *set, unsigned 
     run->failed += set->paths.errors;
 }
 
+/* Smallest distance from any of the candidate's hashes (its own and its unframed views) to any
+ * rotation or mirror of the original's hashes (its own and its centred crops). */
+static int best_distance(const struct wy_hash_record *cand, const struct wy_hash_record *orig,
+                         enum wy_dihedral *variant)
+{
+    const struct wy_pdq_hash *mine[1 + WY_VIEWS_MAX] = {&cand->pdq};
+    size_t n_mine = 1;
+    for (size_t k = 0; k < cand->view_count; k++) {
+        mine[n_mine++] = &cand->views[k].pdq;
+    }
+    const struct wy_pdq_hash *theirs[1 + WY_VIEWS_MAX] = {orig->dihedral};
+    size_t n_theirs = 1;
+    for (size_t k = 0; k < orig->view_count; k++) {
+        theirs[n_theirs++] = orig->views[k].dihedral;
+    }
+    int best = 257;
+    for (size_t a = 0; a < n_mine; a++) {
+        for (size_t b = 0; b < n_theirs; b++) {
+            enum wy_dihedral v;
+            const int d = wy_pdq_distance_dihedral(mine[a], theirs[b], &v);
+            if (d < best) {
+                best = d;
+                *variant = v;
+            }
+        }
+    }
+    return best;
+}
+
 static void print_matches(const struct compare_set *orig, const struct compare_set *cand,
                           int threshold)
 {
@@ -108,9 +139,7 @@ static void print_matches(const struct compare_set *orig, const struct compare_s
         enum wy_dihedral best_v = WY_DIH_ORIGINAL;
         for (size_t j = 0; j < orig->paths.count; j++) {
             enum wy_dihedral v;
-            const int d = orig->ok[j] ? wy_pdq_distance_dihedral(&cand->recs[i].pdq,
-                                                                 orig->recs[j].dihedral, &v)
-                                      : 257;
+            const int d = orig->ok[j] ? best_distance(&cand->recs[i], &orig->recs[j], &v) : 257;
             if (d < best) {
                 best = d;
                 best_j = j;
@@ -182,7 +211,12 @@ int cmd_compare(int argc, char **argv)
     struct compare_set cand = {0};
     cli_paths_collect(&orig.paths, argv + optind, 1);
     cli_paths_collect(&cand.paths, argv + optind + 1, argc - optind - 1);
+    /* Views: the originals' centred crops (cropped copies), the candidates without borders and
+     * bands (framed copies, screenshots, captions). */
+    run.opts.zoom = true;
     hash_set(&run, &orig, (unsigned)jobs);
+    run.opts.zoom = false;
+    run.opts.unframe = true;
     hash_set(&run, &cand, (unsigned)jobs);
     if (header) {
         fputs("candidate\tdistance\tvariant\toriginal\tmatch\n", stdout);
