@@ -32,7 +32,8 @@ struct wy_hasher_opts {
                                      0 means WY_HASHER_FAST_TARGET_PX */
     bool dihedral;                /* also compute the 8 dihedral hashes */
     bool videos;                  /* wy_hasher_hash_media(): fingerprint videos too */
-    bool unframe;                 /* add a view without plain bands at the edges, if any */
+    bool unframe;                 /* query views: without a border or plain bands at the edges,
+                                     if any, and turned back by 5 and 10 degrees each way */
     bool zoom;                    /* add views of the centred 90%, 80% and 70% of each side */
     struct wy_video_opts video;   /* for videos (its `dihedral` follows the field above) */
 };
@@ -44,14 +45,20 @@ struct wy_hasher_opts {
  * original.
  */
 enum wy_view_kind {
-    WY_VIEW_UNFRAMED = 1, /* the picture inside a border of one colour (or letterbox bars) */
-    WY_VIEW_UNBANDED = 5, /* the picture inside plain bands with text on them: a meme caption's
-                             band, a screenshot's status bar, margins and comments */
-    WY_VIEW_ZOOM90 = 2,   /* the centred 90% of each side */
-    WY_VIEW_ZOOM80 = 3,
-    WY_VIEW_ZOOM70 = 4,
+    WY_VIEW_UNFRAMED = 1,    /* the picture inside a border of one colour (or letterbox bars) */
+    WY_VIEW_ZOOM90 = 2,      /* the centred 90% of each side */
+    WY_VIEW_ZOOM80 = 3,      /* the centred 80% */
+    WY_VIEW_ZOOM70 = 4,      /* the centred 70% */
+    WY_VIEW_UNBANDED = 5,    /* the picture inside plain bands with text on them: a meme
+                                caption's band, a screenshot's status bar, margins, comments */
+    WY_VIEW_TURNED_CW5 = 6,  /* turned 5 degrees clockwise, centred 80% (clear of the corners a
+                                rotation fills): meets the ZOOM80 view of an original that the
+                                copy shows turned 5 degrees anticlockwise */
+    WY_VIEW_TURNED_CCW5 = 7, /* turned 5 degrees anticlockwise, centred 80% */
+    WY_VIEW_TURNED_CW10 = 8, /* turned 10 degrees clockwise, centred 70% (meets ZOOM70) */
+    WY_VIEW_TURNED_CCW10 = 9,
 };
-#define WY_VIEWS_MAX 5
+#define WY_VIEWS_MAX 9
 
 struct wy_view {
     enum wy_view_kind kind;

@@ -87,7 +87,7 @@ enum wy_status wy_hasher_hash_memory(struct wy_hasher *h, struct wy_bytes data,
     st = wy_pdq_hash_image_as(h->ws, img, rec->info.width_px, rec->info.height_px, &rec->pdq,
                               h->opts.dihedral ? rec->dihedral : NULL, &rec->quality);
     if (st == WY_OK && (h->opts.unframe || h->opts.zoom)) {
-        struct wy__views v = {h->ws, img, rec->info.width_px, rec->info.height_px,
+        struct wy__views v = {h->ctx,          h->ws, img, rec->info.width_px, rec->info.height_px,
                               h->opts.dihedral};
         st = wy__pipeline_views(&v, h->opts.unframe, h->opts.zoom, rec);
     }

@@ -12,6 +12,7 @@
 
 /* A decoded picture to take views of: the decoder's (maybe scaled) image and its full size. */
 struct wy__views {
+    struct wy_ctx *ctx; /* for the scratch of turned views */
     struct wy_pdq_ws *ws;
     const struct wy_image *img;
     uint32_t full_w;

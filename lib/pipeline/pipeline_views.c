@@ -8,6 +8,7 @@
 #include "wy_setup.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -169,12 +170,91 @@ static enum wy_status add_zooms(struct wy__views *v, struct wy_hash_record *rec)
     return WY_OK;
 }
 
+/* Luminance at a real position, bilinear, clamped to the picture. */
+static float luma_bilinear(const struct wy_image *img, float x, float y)
+{
+    const float mx = (float)(img->width_px - 1);
+    const float my = (float)(img->height_px - 1);
+    x = x < 0 ? 0 : x > mx ? mx : x;
+    y = y < 0 ? 0 : y > my ? my : y;
+    const uint32_t x0 = (uint32_t)x;
+    const uint32_t y0 = (uint32_t)y;
+    const uint32_t x1 = x0 + 1 < img->width_px ? x0 + 1 : x0;
+    const uint32_t y1 = y0 + 1 < img->height_px ? y0 + 1 : y0;
+    const float fx = x - (float)x0;
+    const float fy = y - (float)y0;
+    const float top = (float)luma_at(img, x0, y0) * (1 - fx) + (float)luma_at(img, x1, y0) * fx;
+    const float bottom = (float)luma_at(img, x0, y1) * (1 - fx) + (float)luma_at(img, x1, y1) * fx;
+    return top * (1 - fy) + bottom * fy;
+}
+
+/*
+ * A copy turned by a few degrees (on the same canvas, corners filled) shares nothing with its
+ * original for PDQ. Turning the copy back and keeping its centred `percent`, clear of the filled
+ * corners, gives what the original's registered centred crop of the same size shows.
+ */
+static enum wy_status add_turned(struct wy__views *v, double degrees, uint32_t percent,
+                                 enum wy_view_kind kind, struct wy_hash_record *rec)
+{
+    const struct wy_image *img = v->img;
+    const uint32_t w = img->width_px * percent / 100;
+    const uint32_t h = img->height_px * percent / 100;
+    if (w < 5 || h < 5) {
+        return WY_OK;
+    }
+    uint8_t *px = wy__alloc(v->ctx, (size_t)w * h);
+    if (px == NULL) {
+        return WY_ENOMEM;
+    }
+    /* Output pixel (x, y) of the turned picture comes from the input turned the other way. */
+    const double rad = degrees * 3.14159265358979323846 / 180.0;
+    const float c = (float)cos(rad);
+    const float s = (float)sin(rad);
+    const float cx = (float)img->width_px / 2.0f;
+    const float cy = (float)img->height_px / 2.0f;
+    const float ox = (float)((img->width_px - w) / 2);
+    const float oy = (float)((img->height_px - h) / 2);
+    for (uint32_t y = 0; y < h; y++) {
+        for (uint32_t x = 0; x < w; x++) {
+            const float dx = ox + (float)x + 0.5f - cx;
+            const float dy = oy + (float)y + 0.5f - cy;
+            const float sx = c * dx - s * dy + cx - 0.5f;
+            const float sy = s * dx + c * dy + cy - 0.5f;
+            px[(size_t)y * w + x] = (uint8_t)(luma_bilinear(img, sx, sy) + 0.5f);
+        }
+    }
+    const struct wy_image part = {w, h, WY_PIX_GRAY8, w, px};
+    const enum wy_status st = add_view(v, &part, kind, rec);
+    wy__free(v->ctx, px);
+    return st;
+}
+
+static enum wy_status add_turns(struct wy__views *v, struct wy_hash_record *rec)
+{
+    static const struct {
+        double degrees; /* how the copy is turned back: negative is anticlockwise */
+        uint32_t percent;
+        enum wy_view_kind kind;
+    } turns[] = {{5, 80, WY_VIEW_TURNED_CW5},
+                 {-5, 80, WY_VIEW_TURNED_CCW5},
+                 {10, 70, WY_VIEW_TURNED_CW10},
+                 {-10, 70, WY_VIEW_TURNED_CCW10}};
+    enum wy_status st = WY_OK;
+    for (size_t t = 0; t < sizeof turns / sizeof turns[0] && st == WY_OK; t++) {
+        st = add_turned(v, turns[t].degrees, turns[t].percent, turns[t].kind, rec);
+    }
+    return st;
+}
+
 enum wy_status wy__pipeline_views(struct wy__views *v, bool unframe, bool zoom,
                                   struct wy_hash_record *rec)
 {
     enum wy_status st = unframe ? add_unframed(v, rec) : WY_OK;
     if (st == WY_OK && unframe) {
         st = add_unbanded(v, rec);
+    }
+    if (st == WY_OK && unframe) {
+        st = add_turns(v, rec);
     }
     if (st == WY_OK && zoom) {
         st = add_zooms(v, rec);

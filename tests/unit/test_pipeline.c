@@ -111,6 +111,21 @@ static void test_views(void **state)
     assert_true(wy_pdq_distance(&q.pdq, &orig.pdq) > 31);
     assert_true(wy_pdq_distance(&q.pdq, &z70->pdq) <= 20);
 
+    /* A copy turned 5 degrees on its canvas: turned back, its centre meets the original's. */
+    hash_views(ctx, "corpus/alt/rotate5/0058.jpg", true, false, &q);
+    hash_views(ctx, "corpus/orig/0058.jpg", false, true, &orig);
+    assert_true(wy_pdq_distance(&q.pdq, &orig.pdq) > 31);
+    const struct wy_view *z80 = find_view(&orig, WY_VIEW_ZOOM80);
+    const struct wy_view *ccw = find_view(&q, WY_VIEW_TURNED_CCW5);
+    const struct wy_view *cw = find_view(&q, WY_VIEW_TURNED_CW5);
+    assert_non_null(z80);
+    assert_non_null(ccw);
+    assert_non_null(cw);
+    const int d_ccw = wy_pdq_distance(&ccw->pdq, &z80->pdq);
+    const int d_cw = wy_pdq_distance(&cw->pdq, &z80->pdq);
+    assert_true((d_ccw < d_cw ? d_ccw : d_cw) <= 24);
+    assert_true((d_ccw > d_cw ? d_ccw : d_cw) > 31); /* the other way turns it twice as far */
+
     /* The photo inside a phone screenshot: status bar, caption and comments cut away. */
     hash_views(ctx, "corpus/orig/0050.jpg", false, false, &orig);
     hash_views(ctx, "corpus/alt/screenshot/0050.jpg", true, false, &q);
@@ -154,6 +169,8 @@ static enum wy_status oom_hash(struct wy_ctx *ctx, void *user)
     struct wy_hasher_opts opts;
     wy_hasher_opts_init(&opts);
     opts.dihedral = true;
+    opts.unframe = true; /* the turned views allocate their planes */
+    opts.zoom = true;
     struct wy_hasher *h = NULL;
     enum wy_status st = wy_hasher_new(ctx, &opts, &h);
     if (st != WY_OK) {
