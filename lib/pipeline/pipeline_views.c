@@ -33,8 +33,9 @@ static unsigned luma_at(const struct wy_image *img, uint32_t x, uint32_t y)
 }
 
 /* Is row (or column) `at` plain? With `strict`, every pixel is within 16 of `ref`, the edge's
- * shade (a border of one colour); otherwise its pixels span at most 40 levels (a line of
- * background between lines of caption or interface text). */
+ * shade (a border of one colour). Otherwise its pixels span at most 40 levels around a shade
+ * that backgrounds use: the edge's own, near white or near black. A caption band's background
+ * between lines of text is; the sky under it (flat too, but mid-grey in luminance) is not. */
 static bool plain_line(const struct wy_image *img, bool row, uint32_t at, bool strict, unsigned ref)
 {
     const uint32_t n = row ? img->width_px : img->height_px;
@@ -48,7 +49,12 @@ static bool plain_line(const struct wy_image *img, bool row, uint32_t at, bool s
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
-    return strict || hi - lo <= 40;
+    if (strict) {
+        return true;
+    }
+    const unsigned mid = (lo + hi) / 2;
+    const bool background = mid >= 225 || mid <= 40 || (mid + 16 >= ref && mid <= ref + 16);
+    return hi - lo <= 40 && background;
 }
 
 /*
