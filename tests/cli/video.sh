@@ -114,3 +114,28 @@ expect_exit 0 "$WITHYOU" hash rot.mp4
 expect_exit 0 "$WITHYOU" match rot.mp4
 awk -F'\t' '$4 == "V-v01" && ($3 == "rot90" || $3 == "rot270")' out | grep -q . \
   || fail "rotated video: $(cat out)"
+
+# --- codecs and containers beyond the corpus's H.264 and VP9 (tiny synthetic clips) ---
+src=(-f lavfi -i "testsrc2=size=160x90:rate=10:duration=2")
+ff() { ffmpeg -nostdin -v error -y "${src[@]}" "$@" || fail "ffmpeg $*"; }
+ff -c:v libx265 -x265-params log-level=none hevc.mp4
+ff -c:v libvpx -b:v 200k vp8.webm
+ff -c:v libaom-av1 -cpu-used 8 -b:v 100k av1.mkv
+ff -c:v mpeg4 mpeg4.avi
+ff -c:v mpeg2video mpeg2.ts
+ff -c:v flv1 flv1.flv
+ff -c:v h263 -s 176x144 h263.3gp
+for f in hevc.mp4 vp8.webm av1.mkv mpeg4.avi mpeg2.ts flv1.flv h263.3gp; do
+  expect_exit 0 "$WITHYOU" hash --format json "$f"
+  [ "$(grep -o '"pdq"' out | wc -l)" = 2 ] || fail "$f: 2 samples expected: $(cut -c1-300 out)"
+done
+# Variable frame rate: 10 fps, then 30 fps from 2 s to 4 s, then 10 fps; samples stay on whole
+# seconds because they follow timestamps, not frame counts.
+ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=160x90:rate=30:duration=6" \
+  -vf "select='not(mod(n\,3))+between(t\,2\,4)'" -vsync vfr -c:v libx264 vfr.mp4 || fail "vfr"
+expect_exit 0 "$WITHYOU" hash --format json vfr.mp4
+[ "$(grep -o '"t":[0-9.]*' out | tr '\n' ' ')" = '"t":0.000 "t":1.000 "t":2.000 "t":3.000 "t":4.000 "t":5.000 ' ] \
+  || fail "vfr sample times: $(grep -o '"t":[0-9.]*' out | tr '\n' ' ')"
+# --collapse: near-identical neighbours become one frame with a span.
+expect_exit 0 "$WITHYOU" hash --format json --collapse 256 "$V/alt/trim/v01.mp4"
+grep -q '"frames":\[{"t":0.000,"end":9.000,' out || fail "collapse: $(cut -c1-400 out)"
