@@ -97,8 +97,9 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 4) enum wy_status
 
 /**
  * Matches a picture hashed with opts.dihedral (and opts.unframe, to see through borders): its
- * hashes and its views' (those at or above the quality floor) in one hit list, so an item found
- * through several is reported once at its closest, then its MD5.
+ * 8 dihedral hashes, and of each view at or above the quality floor the hash as it is and
+ * mirrored, in one hit list (8 queries per pass over the index), so that an item found through
+ * several is reported once at its closest; then its MD5.
  * @return WY_OK; WY_ENOMEM; the store's statuses.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3) enum wy_status
