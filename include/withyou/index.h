@@ -16,7 +16,8 @@
  * exclusive access (the caller holds a writer lock).
  *
  * Memory: 32 bytes per hash, 8 per id and 4 per bucket of the id map (at most 70% full), with
- * arrays that double as they grow: 48 to 80 bytes per entry, see wy_index_memory_bytes(). An
+ * arrays that double as they grow: 48 to 80 bytes per entry, see wy_index_memory_bytes(); with
+ * multi-index hashing tables, about 700 bytes more per entry. An
  * index holds at most 2^32 - 2 entries. docs/internals/index.md has the design and figures.
  */
 #ifndef WY_WITHYOU_INDEX_H
@@ -38,9 +39,16 @@ struct wy_index;
 
 /** Which structure answers range queries. */
 enum wy_index_kind {
-    WY_INDEX_AUTO = 0, /* by size and radius */
+    WY_INDEX_AUTO = 0, /* by size and radius: multi-index hashing between WY_INDEX_MIH_MIN and
+                          WY_INDEX_MIH_MAX entries for radii it serves faster, else the scan */
     WY_INDEX_FLAT = 1, /* always scan */
+    WY_INDEX_MIH = 2,  /* multi-index hashing at every size (scan past its radius limit) */
 };
+
+/** AUTO keeps multi-index hashing tables from this many entries (below, a scan is as fast)... */
+#define WY_INDEX_MIH_MIN 200000u
+/** ...up to this many: the tables cost about 700 bytes an entry, the scan 50. */
+#define WY_INDEX_MIH_MAX 2000000u
 
 /** One result: which entry, how far, and for multi-query searches which query matched. */
 struct wy_index_hit {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "withyou/bank.h"
+#include "withyou/index.h"
 #include "withyou/pipeline.h"
 #include "withyou/video.h"
 
@@ -38,6 +39,10 @@ struct wy_matcher_opts {
     int64_t bank_id; /* 0: every bank */
     int threshold;   /* PDQ distance; -1 (default): each bank's own threshold */
     struct wy_align_opts align;
+    /* WY_INDEX_AUTO (default) builds multi-index hashing tables for large stores: queries get
+     * several times faster, loading about ten times slower (docs/internals/index.md). A one-off
+     * run over a few files is quicker with WY_INDEX_FLAT. */
+    enum wy_index_kind index_kind;
 };
 
 /** One match. Times are in milliseconds; the *_time flags say which of them mean something. */

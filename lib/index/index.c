@@ -12,9 +12,12 @@
  * Every step that can fail (growing an array, growing the map) happens before the first write,
  * so WY_ENOMEM leaves the entries exactly as they were; only spare capacity may have grown.
  *
- * Searches go through a search structure (struct wy__index_ops). Only the flat scan exists so
- * far; it keeps no state of its own and drains the kernel's hit buffer into the callback, so the
- * kernel's loop never calls out per entry.
+ * Searches go through a search structure (struct wy__index_ops). The flat scan keeps no state of
+ * its own and drains the kernel's hit buffer into the callback, so the kernel's loop never calls
+ * out per entry. Multi-index hashing (index_mih.c) keeps its tables in step through the ops'
+ * added/removing hooks and answers the radii it serves faster; WY_INDEX_AUTO builds its tables
+ * when the index grows past WY_INDEX_MIH_MIN and drops them past WY_INDEX_MIH_MAX or below half
+ * the minimum (the hysteresis keeps an index near the edge from rebuilding on every change).
  */
 #include "wy_setup.h"
 
@@ -22,6 +25,7 @@
 
 #include "core/core_int.h"
 #include "index/index_int.h"
+#include "index/index_mih.h"
 
 /* The map's empty bucket; slots are therefore below it, which caps an index's size. */
 #define MAP_EMPTY UINT32_MAX
@@ -44,6 +48,8 @@ struct wy_index {
     size_t size;
     uint32_t *map; /* buckets slots, or MAP_EMPTY */
     size_t buckets;
+    enum wy_index_kind kind;
+    struct wy__mih *mih; /* multi-index hashing tables, when held (see mih_ops) */
 };
 
 /* ---- id -> slot map ---- */
@@ -217,11 +223,109 @@ static void move_entry(struct wy_index *index, size_t from, size_t to)
     }
 }
 
+/* ---- multi-index hashing over the store ---- */
+
+/* The hash of entry `slot`, read back from its words (little-endian 8-byte groups). */
+static void slot_hash(const struct wy_index *index, size_t slot, struct wy_pdq_hash *hash)
+{
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        const uint64_t word = wy__index_word(index->blocks, slot, w);
+        for (unsigned b = 0; b < 8; b++) {
+            hash->bytes[8 * w + b] = (uint8_t)(word >> (8 * b));
+        }
+    }
+}
+
+static enum wy_status mih_added(struct wy_index *index, size_t slot)
+{
+    struct wy_pdq_hash h;
+    slot_hash(index, slot, &h);
+    return wy__mih_add(index->mih, &h, index->ids[slot]);
+}
+
+static void mih_removing(struct wy_index *index, size_t slot)
+{
+    struct wy_pdq_hash h;
+    slot_hash(index, slot, &h);
+    const enum wy_status st = wy__mih_remove(index->mih, &h, index->ids[slot]);
+    WY_ASSERT(st == WY_OK); /* the tables hold every entry of the store */
+    (void)st;
+}
+
+static void words_to_hash(const uint64_t *words, struct wy_pdq_hash *hash)
+{
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        for (unsigned b = 0; b < 8; b++) {
+            hash->bytes[8 * w + b] = (uint8_t)(words[w] >> (8 * b));
+        }
+    }
+}
+
+static enum wy_status flat_range(const struct wy_index *index, const struct wy__hamming_query *q,
+                                 bool dihedral, wy_index_hit_fn fn, void *user);
+
+/* Radii the tables serve faster go to them; larger ones to the scan (same results). */
+static enum wy_status mih_range(const struct wy_index *index, const struct wy__hamming_query *q,
+                                bool dihedral, wy_index_hit_fn fn, void *user)
+{
+    if (q->radius > wy__mih_max_radius(index->mih)) {
+        return flat_range(index, q, dihedral, fn, user);
+    }
+    struct wy_pdq_hash queries[WY__INDEX_MAX_QUERIES];
+    for (unsigned k = 0; k < q->count; k++) {
+        words_to_hash(q->words[k], &queries[k]);
+    }
+    return dihedral ? wy__mih_range_min(index->mih, queries, q->count, q->radius, fn, user)
+                    : wy__mih_range(index->mih, queries, q->count, q->radius, fn, user);
+}
+
+static const struct wy__index_ops mih_ops = {
+    .name = "mih",
+    .range = mih_range,
+    .added = mih_added,
+    .removing = mih_removing,
+};
+
+/* Builds tables over every entry; on failure the index stays a flat scan. */
+static void mih_build(struct wy_index *index)
+{
+    struct wy__mih *mih = NULL;
+    if (wy__mih_new(index->ctx, WY__MIH_DEFAULT_SUBSTRINGS, &mih) != WY_OK) {
+        return;
+    }
+    for (size_t slot = 0; slot < index->size; slot++) {
+        struct wy_pdq_hash h;
+        slot_hash(index, slot, &h);
+        if (wy__mih_add(mih, &h, index->ids[slot]) != WY_OK) {
+            wy__mih_free(mih); /* out of memory: the scan still answers everything */
+            return;
+        }
+    }
+    index->mih = mih;
+    index->ops = &mih_ops;
+}
+
+/* WY_INDEX_AUTO: tables between the bounds, with hysteresis below. */
+static void auto_structure(struct wy_index *index)
+{
+    if (index->kind != WY_INDEX_AUTO) {
+        return;
+    }
+    const bool held = index->mih != NULL;
+    if (!held && index->size >= WY_INDEX_MIH_MIN && index->size <= WY_INDEX_MIH_MAX) {
+        mih_build(index);
+    } else if (held && (index->size > WY_INDEX_MIH_MAX || index->size < WY_INDEX_MIH_MIN / 2)) {
+        wy__mih_free(index->mih);
+        index->mih = NULL;
+        index->ops = &wy__index_flat_ops;
+    }
+}
+
 /* ---- public API: lifecycle and updates ---- */
 
 enum wy_status wy_index_new(struct wy_ctx *ctx, enum wy_index_kind kind, struct wy_index **out)
 {
-    if (kind != WY_INDEX_AUTO && kind != WY_INDEX_FLAT) {
+    if (kind != WY_INDEX_AUTO && kind != WY_INDEX_FLAT && kind != WY_INDEX_MIH) {
         return WY_EINVAL;
     }
     struct wy_index *index = wy__calloc(ctx, 1, sizeof *index);
@@ -230,8 +334,16 @@ enum wy_status wy_index_new(struct wy_ctx *ctx, enum wy_index_kind kind, struct 
     }
     index->ctx = ctx;
     index->kernels = wy__hamming_pick(wy_ctx_cpu(ctx));
-    /* WY_INDEX_AUTO: the flat scan is the only structure so far. */
+    index->kind = kind;
     index->ops = &wy__index_flat_ops;
+    if (kind == WY_INDEX_MIH) {
+        const enum wy_status st = wy__mih_new(ctx, WY__MIH_DEFAULT_SUBSTRINGS, &index->mih);
+        if (st != WY_OK) {
+            wy__free(ctx, index);
+            return st;
+        }
+        index->ops = &mih_ops;
+    }
     *out = index;
     return WY_OK;
 }
@@ -242,6 +354,7 @@ void wy_index_free(struct wy_index *index)
         return;
     }
     struct wy_ctx *ctx = index->ctx;
+    wy__mih_free(index->mih);
     wy__free(ctx, index->raw);
     wy__free(ctx, index->ids);
     wy__free(ctx, index->map);
@@ -258,7 +371,8 @@ size_t wy_index_memory_bytes(const struct wy_index *index)
     const size_t blocks =
         index->raw ? index->capacity * WY__INDEX_WORDS * 8 + WY__INDEX_ALIGN - 1 : 0;
     return sizeof *index + blocks + index->capacity * sizeof(uint64_t) +
-           index->buckets * sizeof(uint32_t);
+           index->buckets * sizeof(uint32_t) +
+           (index->mih != NULL ? wy__mih_memory_bytes(index->mih) : 0);
 }
 
 const char *wy_index_impl(const struct wy_index *index)
@@ -293,6 +407,9 @@ enum wy_status wy_index_add(struct wy_index *index, const struct wy_pdq_hash *ha
             index->size--;
         }
     }
+    if (st == WY_OK) {
+        auto_structure(index);
+    }
     return st;
 }
 
@@ -312,6 +429,7 @@ enum wy_status wy_index_remove(struct wy_index *index, uint64_t id)
         move_entry(index, last, slot);
     }
     index->size--;
+    auto_structure(index);
     return WY_OK;
 }
 

@@ -218,7 +218,7 @@ enum wy_status wy_matcher_new(struct wy_ctx *ctx, struct wy_bank *bank,
         st = load_banks(m);
     }
     if (st == WY_OK) {
-        st = wy_index_new(ctx, WY_INDEX_AUTO, &m->index);
+        st = wy_index_new(ctx, m->opts.index_kind, &m->index);
     }
     static const enum wy_fp_kind kinds[] = {WY_FP_PDQ, WY_FP_VIDEO_PDQ};
     for (size_t k = 0; k < 2 && st == WY_OK; k++) {

@@ -214,15 +214,21 @@ static void levels_close(struct level_ctx *levels, size_t n)
     }
 }
 
-static struct wy_index *index_from_model(struct wy_ctx *ctx, const struct model *m)
+static struct wy_index *index_of_kind(struct wy_ctx *ctx, enum wy_index_kind kind,
+                                      const struct model *m)
 {
     struct wy_index *index = NULL;
-    assert_int_equal(wy_index_new(ctx, WY_INDEX_FLAT, &index), WY_OK);
+    assert_int_equal(wy_index_new(ctx, kind, &index), WY_OK);
     for (size_t i = 0; i < m->set.size; i++) {
         assert_int_equal(wy_index_add(index, &m->set.hashes[i], m->set.ids[i]), WY_OK);
     }
     assert_int_equal(wy_index_size(index), m->set.size);
     return index;
+}
+
+static struct wy_index *index_from_model(struct wy_ctx *ctx, const struct model *m)
+{
+    return index_of_kind(ctx, WY_INDEX_FLAT, m);
 }
 
 /* Range search by the index and by the model must agree exactly. */
@@ -278,8 +284,11 @@ static void test_range_sizes_radii(void **state)
         struct model m = {0};
         build_model(&rng, &m, sizes[s], q, 8);
         model_cache(&m, q);
-        for (size_t l = 0; l < nlevels; l++) {
-            struct wy_index *index = index_from_model(levels[l].ctx, &m);
+        /* Every kernel level with the scan, then multi-index hashing (which hands radii past
+         * its limit to the scan). */
+        for (size_t l = 0; l <= nlevels; l++) {
+            struct wy_index *index = l < nlevels ? index_from_model(levels[l].ctx, &m)
+                                                 : index_of_kind(levels[0].ctx, WY_INDEX_MIH, &m);
             for (unsigned radius = 0; radius <= 65; radius++) {
                 const unsigned r = radius == 65 ? 256 : radius;
                 const size_t nq = 1 + (radius + s) % 8;
@@ -316,14 +325,15 @@ static void test_add_remove_interleaved(void **state)
     (void)state;
     struct level_ctx levels[4];
     const size_t nlevels = levels_open(levels);
-    for (size_t l = 0; l < nlevels; l++) {
+    for (size_t l = 0; l <= nlevels; l++) { /* the last pass: multi-index hashing */
         uint64_t rng = 99 + l;
         struct wy_pdq_hash q[8];
         for (size_t k = 0; k < 8; k++) {
             tsup_random_hash(&rng, &q[k]);
         }
         struct model m = {0};
-        struct wy_index *index = index_from_model(levels[l].ctx, &m);
+        struct wy_index *index = l < nlevels ? index_from_model(levels[l].ctx, &m)
+                                             : index_of_kind(levels[0].ctx, WY_INDEX_MIH, &m);
         uint64_t next_id = 0;
         for (unsigned round = 0; round < 60; round++) {
             const unsigned ops = (unsigned)(tsup_rand(&rng) % 300);
@@ -350,6 +360,42 @@ static void test_add_remove_interleaved(void **state)
         model_free(&m);
     }
     levels_close(levels, nlevels);
+}
+
+/* WY_INDEX_AUTO builds multi-index hashing tables past WY_INDEX_MIH_MIN entries and drops them
+ * below half of it; results equal the model's throughout. */
+static void test_auto_structure(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    uint64_t rng = 0xa070;
+    struct wy_pdq_hash q[8];
+    for (size_t k = 0; k < 8; k++) {
+        tsup_random_hash(&rng, &q[k]);
+    }
+    struct model m = {0};
+    build_model(&rng, &m, WY_INDEX_MIH_MIN - 1, q, 8);
+    struct wy_index *index = index_of_kind(ctx, WY_INDEX_AUTO, &m);
+    const size_t flat_bytes = wy_index_memory_bytes(index);
+    struct wy_pdq_hash h;
+    tsup_random_hash(&rng, &h);
+    assert_int_equal(wy_index_add(index, &h, 1), WY_OK);
+    model_add(&m, &h, 1);
+    const size_t mih_bytes = wy_index_memory_bytes(index);
+    assert_true(mih_bytes > flat_bytes + (size_t)WY_INDEX_MIH_MIN * 100); /* tables built */
+    model_cache(&m, q);
+    check_range(index, &m, q, 8, 12);
+    check_dihedral(index, &m, q, 31);
+    check_range(index, &m, q, 2, 80); /* past the tables' limit: the scan */
+    /* Shrink below half the minimum: tables dropped, answers unchanged. */
+    while (m.set.size >= WY_INDEX_MIH_MIN / 2) {
+        assert_int_equal(wy_index_remove(index, m.set.ids[m.set.size - 1]), WY_OK);
+        model_remove_at(&m, m.set.size - 1);
+    }
+    assert_true(wy_index_memory_bytes(index) < mih_bytes / 2);
+    model_cache(&m, q);
+    check_dihedral(index, &m, q, 31);
+    wy_index_free(index);
+    model_free(&m);
 }
 
 /* Dihedral: several variants equally close must report the lowest variant, once per id. */
@@ -663,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_impl_names),
         cmocka_unit_test(test_range_sizes_radii),
         cmocka_unit_test(test_add_remove_interleaved),
+        cmocka_unit_test_setup_teardown(test_auto_structure, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_dihedral_ties, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_knn),
         cmocka_unit_test(test_planted),
