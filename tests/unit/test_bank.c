@@ -202,7 +202,7 @@ static void test_create_open(void **state)
     struct tsup_store fx;
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 3);
+    assert_int_equal(wy_bank_schema_version(bank), 4);
     wy_bank_close(bank);
     wy_bank_close(NULL);
 
@@ -254,7 +254,7 @@ static void test_migrate_from_empty_file(void **state)
     assert_non_null(f);
     fclose(f);
     struct wy_bank *bank = store_open(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 3);
+    assert_int_equal(wy_bank_schema_version(bank), 4);
     new_bank(bank, "main", 0);
     wy_bank_close(bank);
     /* The empty file became a store bound to the key it was first opened with. */
@@ -283,10 +283,11 @@ static bool collect_change(void *user, const struct wy_bank_change *change)
 }
 
 /* Version 1 is version 2 without the change feed: make one by hand from a current store. */
-/* Takes a version 3 store back to version 2's tables. */
+/* Takes a version 4 store back to version 2's tables. */
 #define DOWN_TO_V2                                                                                 \
-    "DROP INDEX fingerprints_media; ALTER TABLE fingerprints DROP COLUMN media; "                  \
-    "ALTER TABLE fingerprints DROP COLUMN frame_end_ms; "
+    "DROP INDEX fingerprints_scan; DROP INDEX fingerprints_media; "                                \
+    "ALTER TABLE fingerprints DROP COLUMN media; ALTER TABLE fingerprints DROP COLUMN "            \
+    "frame_end_ms; "
 
 static void test_migrate_from_v1(void **state)
 {
@@ -306,7 +307,7 @@ static void test_migrate_from_v1(void **state)
                                 "PRAGMA user_version = 1;");
 
     bank = store_open(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 3);
+    assert_int_equal(wy_bank_schema_version(bank), 4);
     struct wy_bank_change got[16];
     memset(got, 0, sizeof got);
     assert_int_equal(wy_bank_changes(bank, 0, collect_change, got), WY_OK);
@@ -338,7 +339,7 @@ static void test_migrate_from_v2(void **state)
     raw_sql(fx.path, DOWN_TO_V2 "PRAGMA user_version = 2;");
 
     bank = store_open(ctx, &fx);
-    assert_int_equal(wy_bank_schema_version(bank), 3);
+    assert_int_equal(wy_bank_schema_version(bank), 4);
     struct wy_fingerprint back;
     assert_int_equal(wy_bank_fp_get(bank, fps[0].id, &back), WY_OK);
     assert_int_equal(back.media_id, fps[0].id);
