@@ -159,43 +159,37 @@ static void set_source(struct wy_fingerprint *fp, const char *path)
     fp->source[n] = '\0';
 }
 
-/* Appends the exact hashes of a file (one item, grouping tag `tag`). */
-static void push_digests(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                         const struct wy_digest *d, const char *path, int64_t tag)
-{
-    const struct {
-        enum wy_fp_kind kind;
-        const uint8_t *value;
-        size_t len;
-    } parts[] = {{WY_FP_MD5, d->md5, WY_MD5_BYTES}, {WY_FP_SHA256, d->sha256, WY_SHA256_BYTES}};
-    for (size_t i = 0; i < 2; i++) {
-        struct wy_fingerprint *fp = &fps[(*n)++];
-        memset(fp, 0, sizeof *fp);
-        fp->kind = parts[i].kind;
-        memcpy(fp->value, parts[i].value, parts[i].len);
-        fp->quality = -1;
-        fp->case_id = case_id;
-        fp->frame_ms = -1;
-        fp->frame_end_ms = -1;
-        fp->media_id = tag;
-        set_source(fp, path);
-    }
-}
+/* Where the fingerprints of one registered file go: its case, label and grouping tag. */
+struct item {
+    int64_t case_id;
+    const char *path;
+    int64_t tag;
+};
 
-/* Appends one PDQ fingerprint of a picture (its own hash or a view's). */
-static void push_pdq(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                     const struct wy_pdq_hash *h, int quality, const char *path, int64_t tag)
+/* Appends one fingerprint of the item; frame times -1 for all but video frames. */
+static struct wy_fingerprint *push_fp(struct wy_fingerprint *fps, size_t *n, const struct item *it,
+                                      enum wy_fp_kind kind, const uint8_t *value, size_t len,
+                                      int quality)
 {
     struct wy_fingerprint *fp = &fps[(*n)++];
     memset(fp, 0, sizeof *fp);
-    fp->kind = WY_FP_PDQ;
-    memcpy(fp->value, h->bytes, WY_PDQ_BYTES);
+    fp->kind = kind;
+    memcpy(fp->value, value, len);
     fp->quality = quality;
-    fp->case_id = case_id;
+    fp->case_id = it->case_id;
     fp->frame_ms = -1;
     fp->frame_end_ms = -1;
-    fp->media_id = tag;
-    set_source(fp, path);
+    fp->media_id = it->tag;
+    set_source(fp, it->path);
+    return fp;
+}
+
+/* Appends the exact hashes of a file. */
+static void push_digests(struct wy_fingerprint *fps, size_t *n, const struct item *it,
+                         const struct wy_digest *d)
+{
+    push_fp(fps, n, it, WY_FP_MD5, d->md5, WY_MD5_BYTES, -1);
+    push_fp(fps, n, it, WY_FP_SHA256, d->sha256, WY_SHA256_BYTES, -1);
 }
 
 /* Appends a hashed picture: its PDQ, the PDQ of its views at or above the floor (centred crops:
@@ -204,19 +198,20 @@ static void push_fingerprints(struct wy_fingerprint *fps, size_t *n, int64_t cas
                               const struct wy_hash_record *rec, int floor, const char *path,
                               int64_t tag)
 {
-    push_pdq(fps, n, case_id, &rec->pdq, rec->quality, path, tag);
+    const struct item it = {case_id, path, tag};
+    push_fp(fps, n, &it, WY_FP_PDQ, rec->pdq.bytes, WY_PDQ_BYTES, rec->quality);
     for (size_t v = 0; v < rec->view_count; v++) {
         if (rec->views[v].quality >= floor) {
-            push_pdq(fps, n, case_id, &rec->views[v].pdq, rec->views[v].quality, path, tag);
+            push_fp(fps, n, &it, WY_FP_PDQ, rec->views[v].pdq.bytes, WY_PDQ_BYTES,
+                    rec->views[v].quality);
         }
     }
-    push_digests(fps, n, case_id, &rec->digest, path, tag);
+    push_digests(fps, n, &it, &rec->digest);
 }
 
 /* Appends video frames at or above the floor; returns how many. */
-static size_t push_frames(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
-                          const struct wy_video_frame *frames, size_t count, int floor,
-                          const char *path, int64_t tag)
+static size_t push_frames(struct wy_fingerprint *fps, size_t *n, const struct item *it,
+                          const struct wy_video_frame *frames, size_t count, int floor)
 {
     size_t kept = 0;
     for (size_t i = 0; i < count; i++) {
@@ -224,16 +219,10 @@ static size_t push_frames(struct wy_fingerprint *fps, size_t *n, int64_t case_id
         if (f->quality < floor) {
             continue; /* blank or fading frames would match other videos' blank frames */
         }
-        struct wy_fingerprint *fp = &fps[(*n)++];
-        memset(fp, 0, sizeof *fp);
-        fp->kind = WY_FP_VIDEO_PDQ;
-        memcpy(fp->value, f->pdq.bytes, WY_PDQ_BYTES);
-        fp->quality = f->quality;
-        fp->case_id = case_id;
+        struct wy_fingerprint *fp =
+            push_fp(fps, n, it, WY_FP_VIDEO_PDQ, f->pdq.bytes, WY_PDQ_BYTES, f->quality);
         fp->frame_ms = f->start_ms;
         fp->frame_end_ms = f->end_ms;
-        fp->media_id = tag;
-        set_source(fp, path);
         kept++;
     }
     return kept;
@@ -244,11 +233,12 @@ static size_t push_frames(struct wy_fingerprint *fps, size_t *n, int64_t case_id
 static size_t push_video(struct wy_fingerprint *fps, size_t *n, int64_t case_id,
                          const struct wy_video_fp *v, int floor, const char *path, int64_t tag)
 {
-    const size_t kept = push_frames(fps, n, case_id, v->frames, v->count, floor, path, tag);
+    const struct item it = {case_id, path, tag};
+    const size_t kept = push_frames(fps, n, &it, v->frames, v->count, floor);
     if (kept > 0) {
-        push_frames(fps, n, case_id, v->zoomed, v->zoomed_count, floor, path, tag);
+        push_frames(fps, n, &it, v->zoomed, v->zoomed_count, floor);
     }
-    push_digests(fps, n, case_id, &v->digest, path, tag);
+    push_digests(fps, n, &it, &v->digest);
     return kept;
 }
 
