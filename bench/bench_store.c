@@ -51,6 +51,9 @@ static void fill(struct wy_fingerprint *fp, uint64_t *rng, int64_t case_id)
     fp->case_id = case_id;
     fp->frame_ms = -1;
     fp->frame_end_ms = -1;
+    /* A label as a survivor's device would give (encrypted like the value). */
+    snprintf(fp->source, sizeof fp->source, "IMG_2024%04u_%06u.jpg", (unsigned)(next(rng) % 10000),
+             (unsigned)(next(rng) % 1000000));
 }
 
 static int fail(const char *what, enum wy_status st, const struct wy_diag *diag)

@@ -242,6 +242,14 @@ WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
                     wy_fingerprint_fn fn, void *user);
 
 /**
+ * wy_bank_fp_scan() without opening the source labels (`source` is ""): what a matcher loads,
+ * since a match never shows the label, for one decryption per fingerprint instead of two.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
+    wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
+                           wy_fingerprint_fn fn, void *user);
+
+/**
  * Exact lookup (meant for MD5 and SHA-256; any kind works) through the blind index: calls fn for
  * each active, unsuppressed fingerprint of `kind` with exactly this value, in id order. `value`
  * holds 16 bytes for MD5, 32 otherwise. @return WY_OK; WY_EINVAL; WY_ECORRUPT.

@@ -564,7 +564,7 @@ static enum wy_status open_source(const struct wy_bank *bank, const struct wy__f
 
 /* Decrypts a row into the public form; a row that fails to open is corrupt or forged. */
 static enum wy_status open_row(const struct wy_bank *bank, const struct wy__fp_row *row,
-                               struct wy_fingerprint *fp)
+                               bool with_source, struct wy_fingerprint *fp)
 {
     memset(fp, 0, sizeof *fp);
     if (row->blind == NULL || !kind_valid(row->kind)) {
@@ -576,7 +576,7 @@ static enum wy_status open_row(const struct wy_bank *bank, const struct wy__fp_r
     if (st == WY_OK && len != kind_bytes(row->kind)) {
         st = WY_ECORRUPT;
     }
-    if (st == WY_OK && row->source_cipher != NULL) {
+    if (st == WY_OK && with_source && row->source_cipher != NULL) {
         st = open_source(bank, row, fp->source);
     }
     fp->id = row->id;
@@ -595,6 +595,7 @@ struct reader {
     const struct wy_bank *bank;
     wy_fingerprint_fn fn;
     void *user;
+    bool with_source; /* decrypt the source label too */
 };
 
 /* Row callback of every read: decrypts, calls the user, and wipes the plaintext copy at once. */
@@ -602,7 +603,7 @@ static int deliver_row(void *user, const struct wy__fp_row *row)
 {
     const struct reader *r = user;
     struct wy_fingerprint fp;
-    const enum wy_status st = open_row(r->bank, row, &fp);
+    const enum wy_status st = open_row(r->bank, row, r->with_source, &fp);
     const bool more = st == WY_OK && r->fn(r->user, &fp);
     wy__bank_wipe(&fp, sizeof fp);
     if (st != WY_OK) {
@@ -618,7 +619,18 @@ enum wy_status wy_bank_fp_scan(struct wy_bank *bank, enum wy_fp_kind kind, int64
         return WY_EINVAL;
     }
     const struct wy__fp_filter filter = {.kind = kind, .bank_id = bank_id, .blind = NULL};
-    struct reader r = {bank, fn, user};
+    struct reader r = {bank, fn, user, true};
+    return bank->backend->fp_scan(bank, &filter, deliver_row, &r);
+}
+
+enum wy_status wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
+                                      wy_fingerprint_fn fn, void *user)
+{
+    if (!kind_valid(kind) || bank_id < 0) {
+        return WY_EINVAL;
+    }
+    const struct wy__fp_filter filter = {.kind = kind, .bank_id = bank_id, .blind = NULL};
+    struct reader r = {bank, fn, user, false};
     return bank->backend->fp_scan(bank, &filter, deliver_row, &r);
 }
 
@@ -631,7 +643,7 @@ enum wy_status wy_bank_fp_lookup(struct wy_bank *bank, enum wy_fp_kind kind, con
     uint8_t blind[WY__BANK_BLIND_BYTES];
     wy__bank_blind(&bank->keys, kind, value, kind_bytes(kind), blind);
     const struct wy__fp_filter filter = {.kind = kind, .bank_id = 0, .blind = blind};
-    struct reader r = {bank, fn, user};
+    struct reader r = {bank, fn, user, true};
     return bank->backend->fp_scan(bank, &filter, deliver_row, &r);
 }
 
@@ -644,7 +656,7 @@ static bool copy_one(void *user, const struct wy_fingerprint *fp)
 enum wy_status wy_bank_fp_get(struct wy_bank *bank, int64_t id, struct wy_fingerprint *fp)
 {
     struct wy_fingerprint found;
-    struct reader r = {bank, copy_one, &found};
+    struct reader r = {bank, copy_one, &found, true};
     const enum wy_status st = bank->backend->fp_get(bank, id, deliver_row, &r);
     if (st == WY_OK) {
         *fp = found;

@@ -223,7 +223,7 @@ enum wy_status wy_matcher_new(struct wy_ctx *ctx, struct wy_bank *bank,
     static const enum wy_fp_kind kinds[] = {WY_FP_PDQ, WY_FP_VIDEO_PDQ};
     for (size_t k = 0; k < 2 && st == WY_OK; k++) {
         m->error = WY_OK;
-        st = wy_bank_fp_scan(bank, kinds[k], m->opts.bank_id, load_fp, m);
+        st = wy_bank_fp_scan_values(bank, kinds[k], m->opts.bank_id, load_fp, m);
         if (st == WY_OK) {
             st = m->error;
         }

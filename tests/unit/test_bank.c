@@ -865,6 +865,36 @@ static void test_suppression(void **state)
     tsup_store_fini(&fx);
 }
 
+/* What a matcher loads: values without their labels, the labels still in the store. */
+static bool expect_unlabelled(void *user, const struct wy_fingerprint *fp)
+{
+    const struct wy_fingerprint *want = user;
+    assert_int_equal(fp->id, want->id);
+    assert_memory_equal(fp->value, want->value, WY_PDQ_BYTES);
+    assert_string_equal(fp->source, "");
+    return true;
+}
+
+static void test_scan_values(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct tsup_store fx;
+    tsup_store_init(&fx);
+    struct wy_bank *bank = tsup_store_create(ctx, &fx);
+    const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C-1");
+    struct wy_fingerprint fp = make_fp(WY_FP_PDQ, 3, c);
+    snprintf(fp.source, sizeof fp.source, "%s", "IMG_0001.jpg");
+    assert_int_equal(wy_bank_fp_add(bank, &fp, 1, NULL), WY_OK);
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, expect_unlabelled, &fp), WY_OK);
+    struct wy_fingerprint back;
+    assert_int_equal(wy_bank_fp_get(bank, fp.id, &back), WY_OK);
+    assert_string_equal(back.source, "IMG_0001.jpg");
+    assert_int_equal(wy_bank_fp_scan_values(bank, (enum wy_fp_kind)9, 0, expect_unlabelled, &fp),
+                     WY_EINVAL);
+    wy_bank_close(bank);
+    tsup_store_fini(&fx);
+}
+
 /* ---- crash safety ---- */
 
 #define CRASH_COUNT 200000
@@ -1125,6 +1155,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_change_feed, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_blind_lookup, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_suppression, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_scan_values, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_crash_during_registration, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_import_export_round_trip, tsup_setup_ctx,
