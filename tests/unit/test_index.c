@@ -31,6 +31,7 @@ struct model {
 /* Caches the distances of every entry to q[0..8) (valid until the model changes). */
 static void model_cache(struct model *m, const struct wy_pdq_hash *q)
 {
+    free(m->dist); /* a cache of the model before it changed */
     m->dist = calloc(m->set.size + 1, sizeof *m->dist);
     assert_non_null(m->dist);
     for (size_t i = 0; i < m->set.size; i++) {
