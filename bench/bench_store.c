@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/core_int.h"
 #include "withyou/withyou.h"
 
 #define CASES 1000
@@ -26,9 +26,7 @@
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double)wy__now_ns() * 1e-9;
 }
 
 static uint64_t next(uint64_t *s)

@@ -18,15 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/core_int.h"
 #include "withyou/withyou.h"
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double)wy__now_ns() * 1e-9;
 }
 
 /* FFmpeg alone: demux and decode every frame of the best video stream. Returns frames, or -1. */

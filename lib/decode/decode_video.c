@@ -596,8 +596,10 @@ enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, s
         r.pkt = av_packet_alloc();
         r.frame = av_frame_alloc();
         r.plane = wy__alloc(ctx, (size_t)WY_VIDEO_SAMPLE_PX * WY_VIDEO_SAMPLE_PX);
-        r.rotated = wy__alloc(ctx, (size_t)WY_VIDEO_SAMPLE_PX * WY_VIDEO_SAMPLE_PX);
-        st = r.pkt && r.frame && r.plane && r.rotated ? WY_OK : WY_ENOMEM;
+        /* A second plane only for streams that are displayed rotated or mirrored. */
+        const bool turned = info->rotation_deg != 0 || r.flip;
+        r.rotated = turned ? wy__alloc(ctx, (size_t)WY_VIDEO_SAMPLE_PX * WY_VIDEO_SAMPLE_PX) : NULL;
+        st = r.pkt && r.frame && r.plane && (r.rotated || !turned) ? WY_OK : WY_ENOMEM;
     }
     if (st == WY_OK) {
         st = read_all_packets(&r);

@@ -206,13 +206,18 @@ static void write_words(struct wy_index *index, size_t slot, const uint64_t *wor
     }
 }
 
+static void read_words(const struct wy_index *index, size_t slot, uint64_t *words)
+{
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        words[w] = wy__index_word(index->blocks, slot, w);
+    }
+}
+
 /* Moves entry `from` into slot `to` and points its map bucket there. */
 static void move_entry(struct wy_index *index, size_t from, size_t to)
 {
     uint64_t words[WY__INDEX_WORDS];
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        words[w] = wy__index_word(index->blocks, from, w);
-    }
+    read_words(index, from, words);
     write_words(index, to, words);
     index->ids[to] = index->ids[from];
     const size_t bucket = map_find(index, index->ids[from]);
@@ -225,15 +230,22 @@ static void move_entry(struct wy_index *index, size_t from, size_t to)
 
 /* ---- multi-index hashing over the store ---- */
 
-/* The hash of entry `slot`, read back from its words (little-endian 8-byte groups). */
-static void slot_hash(const struct wy_index *index, size_t slot, struct wy_pdq_hash *hash)
+/* A hash from its words (the inverse of wy__index_hash_words: little-endian 8-byte groups). */
+static void words_to_hash(const uint64_t *words, struct wy_pdq_hash *hash)
 {
     for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        const uint64_t word = wy__index_word(index->blocks, slot, w);
         for (unsigned b = 0; b < 8; b++) {
-            hash->bytes[8 * w + b] = (uint8_t)(word >> (8 * b));
+            hash->bytes[8 * w + b] = (uint8_t)(words[w] >> (8 * b));
         }
     }
+}
+
+/* The hash of entry `slot`, read back from its words. */
+static void slot_hash(const struct wy_index *index, size_t slot, struct wy_pdq_hash *hash)
+{
+    uint64_t words[WY__INDEX_WORDS];
+    read_words(index, slot, words);
+    words_to_hash(words, hash);
 }
 
 static enum wy_status mih_added(struct wy_index *index, size_t slot)
@@ -250,15 +262,6 @@ static void mih_removing(struct wy_index *index, size_t slot)
     const enum wy_status st = wy__mih_remove(index->mih, &h, index->ids[slot]);
     WY_ASSERT(st == WY_OK); /* the tables hold every entry of the store */
     (void)st;
-}
-
-static void words_to_hash(const uint64_t *words, struct wy_pdq_hash *hash)
-{
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        for (unsigned b = 0; b < 8; b++) {
-            hash->bytes[8 * w + b] = (uint8_t)(words[w] >> (8 * b));
-        }
-    }
 }
 
 static enum wy_status flat_range(const struct wy_index *index, const struct wy__hamming_query *q,

@@ -200,17 +200,13 @@ static float luma_bilinear(const struct wy_image *img, float x, float y)
  * corners, gives what the original's registered centred crop of the same size shows.
  */
 static enum wy_status add_turned(struct wy__views *v, double degrees, uint32_t percent,
-                                 enum wy_view_kind kind, struct wy_hash_record *rec)
+                                 enum wy_view_kind kind, uint8_t *px, struct wy_hash_record *rec)
 {
     const struct wy_image *img = v->img;
     const uint32_t w = img->width_px * percent / 100;
     const uint32_t h = img->height_px * percent / 100;
     if (w < 5 || h < 5) {
         return WY_OK;
-    }
-    uint8_t *px = wy__alloc(v->ctx, (size_t)w * h);
-    if (px == NULL) {
-        return WY_ENOMEM;
     }
     /* Output pixel (x, y) of the turned picture comes from the input turned the other way. */
     const double rad = degrees * 3.14159265358979323846 / 180.0;
@@ -230,9 +226,7 @@ static enum wy_status add_turned(struct wy__views *v, double degrees, uint32_t p
         }
     }
     const struct wy_image part = {w, h, WY_PIX_GRAY8, w, px};
-    const enum wy_status st = add_view(v, &part, kind, rec);
-    wy__free(v->ctx, px);
-    return st;
+    return add_view(v, &part, kind, rec);
 }
 
 static enum wy_status add_turns(struct wy__views *v, struct wy_hash_record *rec)
@@ -245,10 +239,16 @@ static enum wy_status add_turns(struct wy__views *v, struct wy_hash_record *rec)
                  {-5, 80, WY_VIEW_TURNED_CCW5},
                  {10, 70, WY_VIEW_TURNED_CW10},
                  {-10, 70, WY_VIEW_TURNED_CCW10}};
+    /* One plane serves every turn: the largest view is 80% of each side. */
+    uint8_t *px = wy__alloc(v->ctx, (size_t)v->img->width_px * v->img->height_px);
+    if (px == NULL) {
+        return WY_ENOMEM;
+    }
     enum wy_status st = WY_OK;
     for (size_t t = 0; t < sizeof turns / sizeof turns[0] && st == WY_OK; t++) {
-        st = add_turned(v, turns[t].degrees, turns[t].percent, turns[t].kind, rec);
+        st = add_turned(v, turns[t].degrees, turns[t].percent, turns[t].kind, px, rec);
     }
+    wy__free(v->ctx, px);
     return st;
 }
 
