@@ -23,7 +23,7 @@
 const char cmd_bench_help[] =
     "usage: withyou bench hash [--jobs N] [--full-decode] [--fast-size PX] [--repeat R] PATH...\n"
     "       withyou bench index [--n N] [--queries Q] [--radius R] [--threads T] [--dihedral]\n"
-    "                           [--batch B] [--seed S]\n"
+    "                           [--batch B] [--index auto|flat|mih] [--seed S]\n"
     "\n"
     "Loads the images into memory, then fingerprints each one R times (default 1) and prints\n"
     "one JSON object: files, bytes, seconds (wall), images_per_s, and the time spent in\n"
@@ -33,7 +33,8 @@ const char cmd_bench_help[] =
     "bench index builds an in-memory index of N random fingerprints (default 1000000), plants a\n"
     "neighbour at a random distance 0..R (default 31) for half of Q queries (default 1000) and\n"
     "searches on T threads (default 1), B queries per pass over memory (1..8, default 8), or the\n"
-    "8 dihedral variants of each query with --dihedral. It prints build_s, bytes_per_hash,\n"
+    "8 dihedral variants of each query with --dihedral; --index picks the structure (default\n"
+    "auto: by size and radius). It prints build_s, bytes_per_hash,\n"
     "queries_per_s, scan_gb_per_s (index bytes scanned per second), read_gb_per_s (a plain read\n"
     "of as many bytes on one core), recall (planted neighbours found) and false_hits (reported\n"
     "hits beyond the radius: always 0).\n"
@@ -190,6 +191,7 @@ struct ibench {
     uint64_t threads;
     uint64_t batch;
     uint64_t seed;
+    enum wy_index_kind kind;
     bool dihedral;
 };
 
@@ -356,13 +358,34 @@ static double ibench_read_bandwidth(const void *buf, size_t len)
     return best;
 }
 
+static bool ibench_parse_kind(const char *arg, enum wy_index_kind *kind)
+{
+    static const struct {
+        const char *name;
+        enum wy_index_kind kind;
+    } kinds[] = {{"auto", WY_INDEX_AUTO}, {"flat", WY_INDEX_FLAT}, {"mih", WY_INDEX_MIH}};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (strcmp(arg, kinds[i].name) == 0) {
+            *kind = kinds[i].kind;
+            return true;
+        }
+    }
+    cli_error("--index: expected auto, flat or mih, not '%s'", arg);
+    return false;
+}
+
 static bool ibench_parse(int argc, char **argv, struct ibench *b)
 {
     static const struct option opts[] = {
-        {"n", required_argument, NULL, 'n'},      {"queries", required_argument, NULL, 'q'},
-        {"radius", required_argument, NULL, 'r'}, {"threads", required_argument, NULL, 't'},
-        {"dihedral", no_argument, NULL, 'd'},     {"batch", required_argument, NULL, 'b'},
-        {"seed", required_argument, NULL, 's'},   {NULL, 0, NULL, 0},
+        {"n", required_argument, NULL, 'n'},
+        {"queries", required_argument, NULL, 'q'},
+        {"radius", required_argument, NULL, 'r'},
+        {"threads", required_argument, NULL, 't'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"batch", required_argument, NULL, 'b'},
+        {"seed", required_argument, NULL, 's'},
+        {"index", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
     };
     b->n = 1000000;
     b->queries_count = 1000;
@@ -382,6 +405,10 @@ static bool ibench_parse(int argc, char **argv, struct ibench *b)
             (c == 's' && cli_parse_u64("--seed", optarg, 1, UINT64_MAX, &b->seed));
         if (c == 'd') {
             b->dihedral = true;
+        } else if (c == 'i') {
+            if (!ibench_parse_kind(optarg, &b->kind)) {
+                return false;
+            }
         } else if (!ok) {
             return false;
         }
@@ -396,11 +423,16 @@ static double ibench_build(struct ibench *b, struct wy_ctx *ctx, uint64_t *rng)
     for (size_t i = 0; i < b->n; i++) {
         ibench_random_hash(rng, &b->codes[i]);
     }
-    const uint64_t t0 = cli_now_ns();
-    enum wy_status st = wy_index_new(ctx, WY_INDEX_AUTO, &b->index);
-    for (size_t i = 0; i < b->n && st == WY_OK; i++) {
-        st = wy_index_add(b->index, &b->codes[i], i);
+    uint64_t *ids = cli_xmalloc(b->n * sizeof *ids);
+    for (size_t i = 0; i < b->n; i++) {
+        ids[i] = i;
     }
+    const uint64_t t0 = cli_now_ns();
+    enum wy_status st = wy_index_new(ctx, b->kind, &b->index);
+    if (st == WY_OK) {
+        st = wy_index_add_many(b->index, b->codes, ids, b->n);
+    }
+    free(ids);
     if (st != WY_OK) {
         cli_error("bench index: building the index: %s", wy_strerror(st));
         exit(CLI_EXIT_FAILED);
@@ -424,15 +456,18 @@ static void ibench_report(const struct ibench *b, const struct ibench_worker *wo
     const double passes = (double)((b->queries_count + per_pass - 1) / per_pass);
     const double scanned = passes * (double)b->n * WY_PDQ_BYTES;
     printf("{\"bench\":\"index\",\"n\":%llu,\"queries\":%llu,\"radius\":%llu,\"threads\":%llu,"
-           "\"dihedral\":%s,\"batch\":%llu,\"kernels\":\"%s\",\"build_s\":%.6f,"
+           "\"dihedral\":%s,\"batch\":%llu,\"index\":\"%s\",\"kernels\":\"%s\",\"build_s\":%.6f,"
            "\"bytes_per_hash\":%.2f,\"search_s\":%.6f,\"queries_per_s\":%.2f,"
            "\"scan_gb_per_s\":%.3f,\"read_gb_per_s\":%.3f,\"hits\":%llu,\"planted\":%llu,"
            "\"found\":%llu,\"recall\":%.6f,\"false_hits\":%llu}\n",
            (unsigned long long)b->n, (unsigned long long)b->queries_count,
            (unsigned long long)b->radius, (unsigned long long)b->threads,
-           b->dihedral ? "true" : "false", (unsigned long long)per_pass, wy_index_impl(b->index),
-           build_s, (double)wy_index_memory_bytes(b->index) / (double)b->n, search_s,
-           (double)b->queries_count / search_s, scanned / search_s / 1e9,
+           b->dihedral ? "true" : "false", (unsigned long long)per_pass,
+           b->kind == WY_INDEX_MIH    ? "mih"
+           : b->kind == WY_INDEX_FLAT ? "flat"
+                                      : "auto",
+           wy_index_impl(b->index), build_s, (double)wy_index_memory_bytes(b->index) / (double)b->n,
+           search_s, (double)b->queries_count / search_s, scanned / search_s / 1e9,
            ibench_read_bandwidth(b->codes, b->n * sizeof *b->codes) / 1e9, (unsigned long long)hits,
            (unsigned long long)planted, (unsigned long long)found,
            planted ? (double)found / (double)planted : 1.0, (unsigned long long)false_hits);

@@ -17,7 +17,7 @@
  *
  * Memory: 32 bytes per hash, 8 per id and 4 per bucket of the id map (at most 70% full), with
  * arrays that double as they grow: 48 to 80 bytes per entry, see wy_index_memory_bytes(); with
- * multi-index hashing tables, about 700 bytes more per entry. An
+ * multi-index hashing tables, about 270 bytes more per entry and 16 MiB of bucket heads. An
  * index holds at most 2^32 - 2 entries. docs/internals/index.md has the design and figures.
  */
 #ifndef WY_WITHYOU_INDEX_H
@@ -45,10 +45,11 @@ enum wy_index_kind {
     WY_INDEX_MIH = 2,  /* multi-index hashing at every size (scan past its radius limit) */
 };
 
-/** AUTO keeps multi-index hashing tables from this many entries (below, a scan is as fast)... */
-#define WY_INDEX_MIH_MIN 200000u
-/** ...up to this many: the tables cost about 700 bytes an entry, the scan 50. */
-#define WY_INDEX_MIH_MAX 2000000u
+/** AUTO keeps multi-index hashing tables from this many entries (below, a scan is about as fast
+ * for dihedral searches and far smaller)... */
+#define WY_INDEX_MIH_MIN 100000u
+/** ...up to this many: the tables cost about 270 bytes an entry (10 GiB here), the scan 50. */
+#define WY_INDEX_MIH_MAX 32000000u
 
 /** One result: which entry, how far, and for multi-query searches which query matched. */
 struct wy_index_hit {
@@ -91,6 +92,18 @@ WY_API WY_NONNULL(1) const char *wy_index_impl(const struct wy_index *index);
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
     wy_index_add(struct wy_index *index, const struct wy_pdq_hash *hash, uint64_t id);
+
+/**
+ * Adds `count` entries (hashes[i] under ids[i]) at once: all or nothing. The bulk load for a bank
+ * of known size: arrays grow once, and multi-index hashing tables are built in one pass when the
+ * batch is at least as large as the index before it (seconds for 10^7 entries, where adding one
+ * at a time keeps growing every bucket). O(count) expected, plus O(size) for such a build.
+ * @return WY_OK; WY_EINVAL if an id is already present or appears twice in the batch;
+ *         WY_ENOMEM; WY_ETOOBIG past 2^32 - 2 entries. On any error the index is unchanged.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1) enum wy_status
+    wy_index_add_many(struct wy_index *index, const struct wy_pdq_hash *hashes, const uint64_t *ids,
+                      size_t count);
 
 /**
  * Removes the entry with this id. O(1) expected; never allocates, so it cannot fail for memory.

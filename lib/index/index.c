@@ -174,16 +174,19 @@ static enum wy_status grow_blocks(struct wy_index *index, size_t capacity)
     return WY_OK;
 }
 
-/* Makes room for one more entry: doubles both arrays when full. */
-static enum wy_status reserve_entry(struct wy_index *index)
+/* Makes room for `entries` entries: both arrays double until they hold them. */
+static enum wy_status reserve_entries(struct wy_index *index, size_t entries)
 {
-    if (index->size < index->capacity) {
+    if (entries <= index->capacity) {
         return WY_OK;
     }
-    if (index->size >= MAX_ENTRIES) {
+    if (entries > MAX_ENTRIES) {
         return WY_ETOOBIG;
     }
-    const size_t capacity = index->capacity ? index->capacity * 2 : MIN_ENTRIES;
+    size_t capacity = index->capacity ? index->capacity * 2 : MIN_ENTRIES;
+    while (capacity < entries) {
+        capacity *= 2;
+    }
     uint64_t *ids = wy__realloc(index->ctx, index->ids, capacity * sizeof *ids);
     if (ids == NULL) {
         return WY_ENOMEM;
@@ -230,42 +233,46 @@ static void move_entry(struct wy_index *index, size_t from, size_t to)
 
 /* ---- multi-index hashing over the store ---- */
 
-/* A hash from its words (the inverse of wy__index_hash_words: little-endian 8-byte groups). */
-static void words_to_hash(const uint64_t *words, struct wy_pdq_hash *hash)
-{
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        for (unsigned b = 0; b < 8; b++) {
-            hash->bytes[8 * w + b] = (uint8_t)(words[w] >> (8 * b));
-        }
-    }
-}
-
-/* The hash of entry `slot`, read back from its words. */
-static void slot_hash(const struct wy_index *index, size_t slot, struct wy_pdq_hash *hash)
+static enum wy_status mih_added(struct wy_index *index, size_t slot)
 {
     uint64_t words[WY__INDEX_WORDS];
     read_words(index, slot, words);
-    words_to_hash(words, hash);
+    return wy__mih_add(index->mih, words, (uint32_t)slot);
 }
 
-static enum wy_status mih_added(struct wy_index *index, size_t slot)
+static void mih_moved(struct wy_index *index, size_t from, size_t to)
 {
-    struct wy_pdq_hash h;
-    slot_hash(index, slot, &h);
-    return wy__mih_add(index->mih, &h, index->ids[slot]);
+    uint64_t words[WY__INDEX_WORDS];
+    read_words(index, to, words); /* already copied there */
+    wy__mih_move(index->mih, words, (uint32_t)from, (uint32_t)to);
 }
 
 static void mih_removing(struct wy_index *index, size_t slot)
 {
-    struct wy_pdq_hash h;
-    slot_hash(index, slot, &h);
-    const enum wy_status st = wy__mih_remove(index->mih, &h, index->ids[slot]);
+    uint64_t words[WY__INDEX_WORDS];
+    read_words(index, slot, words);
+    const enum wy_status st = wy__mih_remove(index->mih, words, (uint32_t)slot);
     WY_ASSERT(st == WY_OK); /* the tables hold every entry of the store */
     (void)st;
 }
 
 static enum wy_status flat_range(const struct wy_index *index, const struct wy__hamming_query *q,
                                  bool dihedral, wy_index_hit_fn fn, void *user);
+
+/* The user's callback, with slots turned into ids. */
+struct mih_deliver {
+    const struct wy_index *index;
+    wy_index_hit_fn fn;
+    void *user;
+};
+
+static bool mih_hit(void *user, const struct wy__hamming_hit *h)
+{
+    const struct mih_deliver *d = user;
+    const struct wy_index_hit hit = {
+        .id = d->index->ids[h->slot], .distance = h->distance, .query = h->query};
+    return d->fn(d->user, &hit);
+}
 
 /* Radii the tables serve faster go to them; larger ones to the scan (same results). */
 static enum wy_status mih_range(const struct wy_index *index, const struct wy__hamming_query *q,
@@ -274,35 +281,29 @@ static enum wy_status mih_range(const struct wy_index *index, const struct wy__h
     if (q->radius > wy__mih_max_radius(index->mih)) {
         return flat_range(index, q, dihedral, fn, user);
     }
-    struct wy_pdq_hash queries[WY__INDEX_MAX_QUERIES];
-    for (unsigned k = 0; k < q->count; k++) {
-        words_to_hash(q->words[k], &queries[k]);
-    }
-    return dihedral ? wy__mih_range_min(index->mih, queries, q->count, q->radius, fn, user)
-                    : wy__mih_range(index->mih, queries, q->count, q->radius, fn, user);
+    struct mih_deliver d = {.index = index, .fn = fn, .user = user};
+    wy__mih_range(index->mih, index->blocks, q, dihedral, mih_hit, &d);
+    return WY_OK;
 }
 
 static const struct wy__index_ops mih_ops = {
     .name = "mih",
     .range = mih_range,
     .added = mih_added,
+    .moved = mih_moved,
     .removing = mih_removing,
 };
 
-/* Builds tables over every entry; on failure the index stays a flat scan. */
+/* Builds tables over every entry in one pass; on failure the index stays a flat scan. */
 static void mih_build(struct wy_index *index)
 {
     struct wy__mih *mih = NULL;
     if (wy__mih_new(index->ctx, WY__MIH_DEFAULT_SUBSTRINGS, &mih) != WY_OK) {
         return;
     }
-    for (size_t slot = 0; slot < index->size; slot++) {
-        struct wy_pdq_hash h;
-        slot_hash(index, slot, &h);
-        if (wy__mih_add(mih, &h, index->ids[slot]) != WY_OK) {
-            wy__mih_free(mih); /* out of memory: the scan still answers everything */
-            return;
-        }
+    if (wy__mih_build(mih, index->blocks, index->size) != WY_OK) {
+        wy__mih_free(mih); /* out of memory: the scan still answers everything */
+        return;
     }
     index->mih = mih;
     index->ops = &mih_ops;
@@ -388,7 +389,7 @@ enum wy_status wy_index_add(struct wy_index *index, const struct wy_pdq_hash *ha
     if (map_find(index, id) != SIZE_MAX) {
         return WY_EINVAL;
     }
-    enum wy_status st = reserve_entry(index);
+    enum wy_status st = reserve_entries(index, index->size + 1);
     if (st == WY_OK) {
         st = map_reserve(index, index->size + 1);
     }
@@ -414,6 +415,91 @@ enum wy_status wy_index_add(struct wy_index *index, const struct wy_pdq_hash *ha
         auto_structure(index);
     }
     return st;
+}
+
+/* Takes entries [first, size) out of the store and its map (an add_many that failed). */
+static void drop_tail(struct wy_index *index, size_t first)
+{
+    while (index->size > first) {
+        index->size--;
+        map_erase(index, map_find(index, index->ids[index->size]));
+    }
+}
+
+/*
+ * Tells the structure about entries [first, size). A batch at least as large as the entries
+ * before it gets new tables built in one pass (so loading a bank builds them once, and repeated
+ * batches cost at most twice the final build); smaller batches are added one by one. On failure
+ * the structure is as it was before the batch.
+ */
+static enum wy_status structure_add_tail(struct wy_index *index, size_t first)
+{
+    if (index->ops->added == NULL) {
+        return WY_OK;
+    }
+    if (index->size - first >= first) {
+        struct wy__mih *mih = NULL;
+        enum wy_status st = wy__mih_new(index->ctx, WY__MIH_DEFAULT_SUBSTRINGS, &mih);
+        if (st == WY_OK) {
+            st = wy__mih_build(mih, index->blocks, index->size);
+        }
+        if (st != WY_OK) {
+            wy__mih_free(mih);
+            return st;
+        }
+        wy__mih_free(index->mih);
+        index->mih = mih;
+        return WY_OK;
+    }
+    for (size_t slot = first; slot < index->size; slot++) {
+        const enum wy_status st = index->ops->added(index, slot);
+        if (st != WY_OK) {
+            while (slot-- > first) {
+                index->ops->removing(index, slot);
+            }
+            return st;
+        }
+    }
+    return WY_OK;
+}
+
+enum wy_status wy_index_add_many(struct wy_index *index, const struct wy_pdq_hash *hashes,
+                                 const uint64_t *ids, size_t count)
+{
+    if (count == 0) {
+        return WY_OK;
+    }
+    if (count > MAX_ENTRIES - index->size) {
+        return WY_ETOOBIG;
+    }
+    enum wy_status st = reserve_entries(index, index->size + count);
+    if (st == WY_OK) {
+        st = map_reserve(index, index->size + count);
+    }
+    if (st != WY_OK) {
+        return st;
+    }
+    const size_t first = index->size;
+    for (size_t i = 0; i < count; i++) {
+        /* An id already held, or twice in the batch: nothing of the batch stays. */
+        if (map_find(index, ids[i]) != SIZE_MAX) {
+            drop_tail(index, first);
+            return WY_EINVAL;
+        }
+        uint64_t words[WY__INDEX_WORDS];
+        wy__index_hash_words(&hashes[i], words);
+        write_words(index, index->size, words);
+        index->ids[index->size] = ids[i];
+        map_insert(index, (uint32_t)index->size);
+        index->size++;
+    }
+    st = structure_add_tail(index, first);
+    if (st != WY_OK) {
+        drop_tail(index, first);
+        return st;
+    }
+    auto_structure(index);
+    return WY_OK;
 }
 
 enum wy_status wy_index_remove(struct wy_index *index, uint64_t id)

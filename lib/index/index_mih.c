@@ -5,43 +5,53 @@
  *
  * Layout. For m substrings of k = 256/m bits there are m tables of 2^k bucket heads, stored one
  * after the other in a single array; the head of key `key` in table t is heads[(t << k) | key].
- * A head points to an array of entries (code words and id, 40 bytes each) that doubles when
- * full, so verifying a bucket reads one contiguous run of memory. Substring t of a code is bits
- * k*t .. k*t+k-1 of its 256 bits, taken from the 64-bit words read little-endian from the bytes.
+ * A head points to an array of 16-byte entries (slot and filter) that doubles when full, so
+ * verifying a bucket reads one contiguous run of memory. Substring t of a code is bits
+ * k*t .. k*t+k-1 of its 256 bits, taken from the code's 64-bit words (index_int.h).
+ *
+ * Filter. The key of table t lies in word kw = t / (64 / k). Its entries carry word kw + 1 and
+ * the low half of word kw + 2 (mod 4): 96 bits disjoint from the key, so the key's distance
+ * (the popcount of the probed flip mask) plus the filter's is a lower bound of the full distance.
+ * Only entries passing that bound are looked up in the store's blocks.
  *
  * Search. With radius r = a*m + b, table t is searched to radius a for t <= b and a - 1 after
- * (index_mih.h gives the proof); each bucket key within that radius of the query's substring is
- * enumerated from a table of all flip masks ordered by popcount (the first masks_upto[w] have at
- * most w bits), and each
- * code in those buckets is checked with the full distance. A code can sit in visited buckets of
- * several tables; it is reported only from the first such table, which is found by checking the
- * earlier tables' substrings against their radii. That test needs no visited set and runs only
- * for codes already within the radius, so the hot loop is four XOR-popcounts per entry.
+ * (index_mih.h gives the proof); the bucket keys within that radius of the query's substring are
+ * enumerated from a table of all flip masks ordered by popcount. The probes of a query (every
+ * table's) are listed first, then walked in a software pipeline: the head of probe i + 2D is
+ * prefetched, the head of probe i + D read and its entries prefetched, and probe i verified, so
+ * the cache misses of many buckets are in flight at once. A code within the radius can sit in
+ * visited buckets of several tables; it is reported only from the first such table (checked on
+ * the earlier tables' substrings), so no visited set is needed.
  *
  * Updates. Adding grows every bucket it needs before writing anything, so WY_ENOMEM leaves the
- * codes as they were. Removing swaps the last entry of each bucket into the freed place.
+ * tables as they were. Removing swaps the last entry of each bucket into the freed place.
  */
 #include "wy_setup.h"
 
 #include <string.h>
 
 #include "core/core_int.h"
+#include "index/index_arena.h"
 #include "index/index_mih.h"
 
-#define CODE_WORDS 4
 #define CODE_BITS 256
 #define MAX_SUBSTRINGS 32
-#define FIRST_BUCKET_CAP 4
-/* Shrinking below this is not worth a realloc. */
+#define ENTRY_BYTES 16
+#define MIN_BUCKET_CAP (WY__ARENA_MIN_BLOCK / ENTRY_BYTES)
+/* Shrinking below this is not worth a move. */
 #define MIN_SHRINK_CAP 16
-/* Buckets whose heads are read, and whose first lines are touched, before any is verified. */
-#define PROBE_BATCH 256
-/* Entries of each bucket touched ahead (640 bytes); the hardware prefetcher streams the rest. */
-#define TOUCH_ENTRIES 16
+/* Probes listed before they are walked; a query at radius <= 50 with m = 16 needs at most
+ * 16 * (1 + 16 + 120 + 560) = 11,152, so longer lists are walked in several rounds. */
+#define PROBE_BATCH 1024
+/* Pipeline distance (probes) between prefetching a head, reading it, and verifying its bucket. */
+#define PIPELINE_AHEAD 8
+/* Cache lines of each bucket prefetched ahead; the hardware prefetcher streams the rest. */
+#define PREFETCH_LINES 2
 
 struct mih_entry {
-    uint64_t words[CODE_WORDS];
-    uint64_t id;
+    uint64_t filter_hi; /* word kw + 1 */
+    uint32_t filter_lo; /* low half of word kw + 2 */
+    uint32_t slot;
 };
 
 struct mih_bucket {
@@ -50,70 +60,75 @@ struct mih_bucket {
     uint32_t cap;
 };
 
-struct search;
-/* Verifies the n entries of one bucket found through `table`; false once the caller stops. */
-typedef bool (*bucket_scan_fn)(const struct search *s, const struct mih_entry *items, size_t n,
-                               unsigned table);
-
 struct wy__mih {
     struct wy_ctx *ctx;
-    bucket_scan_fn scan;
     unsigned substrings; /* m */
     unsigned key_bits;   /* 256 / m */
     uint64_t key_mask;
+    bool popcnt;              /* verify with the POPCNT instruction */
     struct mih_bucket *heads; /* m << key_bits */
     uint16_t *masks;          /* every key_bits-bit flip mask, by increasing popcount */
     size_t masks_upto[17];    /* masks_upto[w]: how many masks have popcount <= w */
     size_t size;
-    size_t entry_capacity; /* entries allocated over all buckets */
+    struct wy__arena arena; /* every bucket array */
 };
 
-/* One query's search: its words, substring keys and per-table radii (-1: table skipped). */
+/* One bucket to visit, and the most its filter distance may be (radius - key distance). */
+struct probe {
+    const struct mih_bucket *head;
+    uint16_t table;
+    uint16_t limit;
+};
+
+/* One query's search. */
 struct search {
     const struct wy__mih *mih;
-    const uint64_t (*all)[CODE_WORDS]; /* every query, for the dihedral minimum */
-    size_t count;
-    uint64_t q[CODE_WORDS];
+    const uint64_t *blocks;
+    const struct wy__hamming_query *q;
+    const uint64_t *words; /* this query's */
     uint32_t keys[MAX_SUBSTRINGS];
-    int table_radius[MAX_SUBSTRINGS];
-    unsigned radius;
-    uint8_t query;
+    int table_radius[MAX_SUBSTRINGS]; /* -1: table skipped */
+    uint64_t filter_hi[MAX_SUBSTRINGS];
+    uint32_t filter_lo[MAX_SUBSTRINGS];
+    unsigned query;
     bool min_only;
-    wy_index_hit_fn fn;
+    wy__mih_hit_fn fn;
     void *user;
-    uint64_t touched; /* the sum of the prefetching loads, kept so they are not optimised away */
 };
 
-/* A non-empty bucket to verify. */
-struct probe {
-    const struct mih_entry *items;
-    uint32_t len;
-};
+/* ---- codes, substrings, filters ---- */
 
-/* ---- codes and substrings ---- */
-
-static void code_words(const struct wy_pdq_hash *hash, uint64_t words[CODE_WORDS])
+static unsigned word_of_table(const struct wy__mih *mih, unsigned t)
 {
-    for (unsigned w = 0; w < CODE_WORDS; w++) {
-        uint64_t word = 0;
-        for (unsigned b = 0; b < 8; b++) {
-            word |= (uint64_t)hash->bytes[w * 8 + b] << (8 * b);
-        }
-        words[w] = word;
-    }
+    return t / (64 / mih->key_bits);
 }
 
-static uint32_t substring(const struct wy__mih *mih, const uint64_t words[CODE_WORDS], unsigned t)
+static uint32_t substring(const struct wy__mih *mih, const uint64_t *words, unsigned t)
 {
     const unsigned per_word = 64 / mih->key_bits;
     const unsigned shift = mih->key_bits * (t % per_word);
     return (uint32_t)((words[t / per_word] >> shift) & mih->key_mask);
 }
 
-static unsigned distance(const uint64_t a[CODE_WORDS], const uint64_t b[CODE_WORDS])
+static struct mih_entry make_entry(const struct wy__mih *mih, const uint64_t *words, unsigned t,
+                                   uint32_t slot)
 {
-    return (unsigned)(WY_POPCOUNT64(a[0] ^ b[0]) + WY_POPCOUNT64(a[1] ^ b[1]) +
-                      WY_POPCOUNT64(a[2] ^ b[2]) + WY_POPCOUNT64(a[3] ^ b[3]));
+    const unsigned kw = word_of_table(mih, t);
+    const struct mih_entry e = {
+        .filter_hi = words[(kw + 1) % WY__INDEX_WORDS],
+        .filter_lo = (uint32_t)words[(kw + 2) % WY__INDEX_WORDS],
+        .slot = slot,
+    };
+    return e;
+}
+
+static unsigned slot_distance(const uint64_t *blocks, size_t slot, const uint64_t *q)
+{
+    unsigned d = 0;
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        d += (unsigned)WY_POPCOUNT64(wy__index_word(blocks, slot, w) ^ q[w]);
+    }
+    return d;
 }
 
 static struct mih_bucket *bucket_of(const struct wy__mih *mih, unsigned table, uint32_t key)
@@ -123,9 +138,13 @@ static struct mih_bucket *bucket_of(const struct wy__mih *mih, unsigned table, u
 
 /* ---- search ---- */
 
-/* Whether an earlier table already reached this code: then that table reports it. */
-static bool found_earlier(const struct search *s, const uint64_t words[CODE_WORDS], unsigned table)
+/* Whether an earlier table also reaches this code: then that table reports it. */
+static bool found_earlier(const struct search *s, size_t slot, unsigned table)
 {
+    uint64_t words[WY__INDEX_WORDS];
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        words[w] = wy__index_word(s->blocks, slot, w);
+    }
     for (unsigned j = 0; j < table; j++) {
         const uint32_t diff = substring(s->mih, words, j) ^ s->keys[j];
         if (s->table_radius[j] >= 0 && WY_POPCOUNT64(diff) <= s->table_radius[j]) {
@@ -135,11 +154,11 @@ static bool found_earlier(const struct search *s, const uint64_t words[CODE_WORD
     return false;
 }
 
-/* For dihedral search: whether the current query is the closest one (lowest index on ties). */
-static bool closest_query(const struct search *s, const uint64_t words[CODE_WORDS], unsigned d)
+/* For dihedral search: whether this query is the closest one (lowest index on ties). */
+static bool closest_query(const struct search *s, size_t slot, unsigned d)
 {
-    for (size_t k = 0; k < s->count; k++) {
-        const unsigned dk = distance(s->all[k], words);
+    for (unsigned k = 0; k < s->q->count; k++) {
+        const unsigned dk = slot_distance(s->blocks, slot, s->q->words[k]);
         if (dk < d || (dk == d && k < s->query)) {
             return false;
         }
@@ -147,16 +166,18 @@ static bool closest_query(const struct search *s, const uint64_t words[CODE_WORD
     return true;
 }
 
-/* The cold path of a bucket scan: an entry within the radius. False once fn says stop. */
-static bool report(const struct search *s, const struct mih_entry *e, unsigned d, unsigned table)
+/* The cold path: an entry that passed the filter. False once fn says stop. */
+static bool verify(const struct search *s, uint32_t slot, unsigned table)
 {
-    if (found_earlier(s, e->words, table)) {
+    const unsigned d = slot_distance(s->blocks, slot, s->words);
+    if (d > s->q->radius || found_earlier(s, slot, table)) {
         return true;
     }
-    if (s->min_only && !closest_query(s, e->words, d)) {
+    if (s->min_only && !closest_query(s, slot, d)) {
         return true;
     }
-    const struct wy_index_hit hit = {.id = e->id, .distance = (uint16_t)d, .query = s->query};
+    const struct wy__hamming_hit hit = {
+        .slot = slot, .distance = (uint16_t)d, .query = (uint8_t)s->query};
     return s->fn(s->user, &hit);
 }
 
@@ -167,18 +188,14 @@ static bool report(const struct search *s, const struct mih_entry *e, unsigned d
  */
 #define DEFINE_SCAN(name, attributes)                                                              \
     attributes static bool name(const struct search *s, const struct mih_entry *items, size_t n,   \
-                                unsigned table)                                                    \
+                                unsigned table, unsigned limit)                                    \
     {                                                                                              \
-        const uint64_t q0 = s->q[0];                                                               \
-        const uint64_t q1 = s->q[1];                                                               \
-        const uint64_t q2 = s->q[2];                                                               \
-        const uint64_t q3 = s->q[3];                                                               \
-        const unsigned radius = s->radius;                                                         \
+        const uint64_t hi = s->filter_hi[table];                                                   \
+        const uint32_t lo = s->filter_lo[table];                                                   \
         for (size_t i = 0; i < n; i++) {                                                           \
-            const uint64_t *w = items[i].words;                                                    \
-            const unsigned d = (unsigned)(WY_POPCOUNT64(w[0] ^ q0) + WY_POPCOUNT64(w[1] ^ q1) +    \
-                                          WY_POPCOUNT64(w[2] ^ q2) + WY_POPCOUNT64(w[3] ^ q3));    \
-            if (WY_UNLIKELY(d <= radius) && !report(s, &items[i], d, table)) {                     \
+            const unsigned d = (unsigned)(WY_POPCOUNT64(items[i].filter_hi ^ hi) +                 \
+                                          WY_POPCOUNT64((uint64_t)(items[i].filter_lo ^ lo)));     \
+            if (WY_UNLIKELY(d <= limit) && !verify(s, items[i].slot, table)) {                     \
                 return false;                                                                      \
             }                                                                                      \
         }                                                                                          \
@@ -190,51 +207,47 @@ DEFINE_SCAN(scan_generic, )
 DEFINE_SCAN(scan_popcnt, WY_TARGET("popcnt"))
 #endif
 
-/*
- * Verifies the buckets of masks [first, last) of `table`. Heads are read in one pass and the
- * leading entries of each bucket in a second, before any verification: the loads are independent,
- * so the memory system serves the cache misses of a whole batch at once instead of one by one.
- */
-static bool visit_batch(struct search *s, unsigned table, size_t first, size_t last)
+static bool scan_bucket(const struct search *s, const struct mih_bucket *b, unsigned table,
+                        unsigned limit)
 {
-    const struct wy__mih *mih = s->mih;
-    const struct mih_bucket *heads = bucket_of(mih, table, 0);
-    const uint32_t key = s->keys[table];
-    struct probe batch[PROBE_BATCH];
-    size_t n = 0;
-    for (size_t i = first; i < last; i++) {
-        const struct mih_bucket *b = &heads[key ^ mih->masks[i]];
-        if (b->len != 0) {
-            batch[n].items = b->items;
-            batch[n].len = b->len;
-            n++;
-        }
+#ifdef WY_HAVE_X86_SIMD
+    if (s->mih->popcnt) {
+        return scan_popcnt(s, b->items, b->len, table, limit);
     }
-    uint64_t touched = 0;
-    for (size_t i = 0; i < n; i++) {
-        const size_t lead = batch[i].len < TOUCH_ENTRIES ? batch[i].len : TOUCH_ENTRIES;
-        for (size_t j = 0; j < lead; j++) {
-            touched += batch[i].items[j].words[0];
-        }
-    }
-    s->touched += touched;
-    for (size_t i = 0; i < n; i++) {
-        if (!mih->scan(s, batch[i].items, batch[i].len, table)) {
-            return false;
-        }
-    }
-    return true;
+#endif
+    return scan_generic(s, b->items, b->len, table, limit);
 }
 
-/* Visits every bucket of `table` whose key is within `radius` of the query's substring. */
-static bool visit_table(struct search *s, unsigned table, unsigned radius)
+static void prefetch_items(const struct mih_bucket *b)
 {
-    const struct wy__mih *mih = s->mih;
-    const size_t masks = mih->masks_upto[radius < mih->key_bits ? radius : mih->key_bits];
-    for (size_t first = 0; first < masks; first += PROBE_BATCH) {
-        const size_t last = masks - first < PROBE_BATCH ? masks : first + PROBE_BATCH;
-        if (!visit_batch(s, table, first, last)) {
-            return false;
+    const char *p = (const char *)b->items;
+    const size_t bytes = (size_t)b->len * sizeof *b->items;
+    for (size_t off = 0; off < bytes && off < PREFETCH_LINES * 64; off += 64) {
+        __builtin_prefetch(p + off);
+    }
+}
+
+/*
+ * Walks n probes in a three-stage software pipeline: prefetch the head of probe i + 2D, read the
+ * head of probe i + D and prefetch the start of its entries, verify probe i.
+ */
+static bool walk(const struct search *s, const struct probe *probes, size_t n)
+{
+    for (size_t i = 0; i < n + 2 * PIPELINE_AHEAD; i++) {
+        if (i < n) {
+            __builtin_prefetch(probes[i].head);
+        }
+        if (i >= PIPELINE_AHEAD && i - PIPELINE_AHEAD < n) {
+            const struct mih_bucket *b = probes[i - PIPELINE_AHEAD].head;
+            if (b->len != 0) {
+                prefetch_items(b);
+            }
+        }
+        if (i >= 2 * PIPELINE_AHEAD) {
+            const struct probe *p = &probes[i - 2 * PIPELINE_AHEAD];
+            if (p->head->len != 0 && !scan_bucket(s, p->head, p->table, p->limit)) {
+                return false;
+            }
         }
     }
     return true;
@@ -250,68 +263,61 @@ static void table_radii(const struct wy__mih *mih, unsigned radius, int *out)
     }
 }
 
-/* All tables for the query in s->q; false once the caller stops. */
+/* Lists every probe of the query in s->words and walks them; false once the caller stops. */
 static bool search_query(struct search *s)
 {
     const struct wy__mih *mih = s->mih;
     for (unsigned t = 0; t < mih->substrings; t++) {
-        s->keys[t] = substring(mih, s->q, t);
+        s->keys[t] = substring(mih, s->words, t);
+        const struct mih_entry f = make_entry(mih, s->words, t, 0);
+        s->filter_hi[t] = f.filter_hi;
+        s->filter_lo[t] = f.filter_lo;
     }
+    struct probe probes[PROBE_BATCH];
+    size_t n = 0;
     for (unsigned t = 0; t < mih->substrings && s->table_radius[t] >= 0; t++) {
-        const unsigned radius = (unsigned)s->table_radius[t];
-        if (!visit_table(s, t, radius)) {
-            return false;
+        const unsigned tr = (unsigned)s->table_radius[t];
+        const unsigned upto = tr < mih->key_bits ? tr : mih->key_bits;
+        const struct mih_bucket *heads = bucket_of(mih, t, 0);
+        for (unsigned w = 0; w <= upto; w++) {
+            const unsigned limit = s->q->radius - w;
+            for (size_t i = w == 0 ? 0 : mih->masks_upto[w - 1]; i < mih->masks_upto[w]; i++) {
+                if (n == PROBE_BATCH) {
+                    if (!walk(s, probes, n)) {
+                        return false;
+                    }
+                    n = 0;
+                }
+                probes[n].head = &heads[s->keys[t] ^ mih->masks[i]];
+                probes[n].table = (uint16_t)t;
+                probes[n].limit = (uint16_t)limit;
+                n++;
+            }
         }
         /* This table enumerated every key, so every later candidate was reported here. */
-        if (radius >= mih->key_bits) {
+        if (tr >= mih->key_bits) {
             break;
         }
     }
-    return true;
+    return walk(s, probes, n);
 }
 
-static enum wy_status search(const struct wy__mih *mih, const struct wy_pdq_hash *queries,
-                             size_t count, unsigned radius, bool min_only, wy_index_hit_fn fn,
-                             void *user)
+void wy__mih_range(const struct wy__mih *mih, const uint64_t *blocks,
+                   const struct wy__hamming_query *q, bool min_only, wy__mih_hit_fn fn, void *user)
 {
-    if (count == 0 || count > WY__MIH_MAX_QUERIES) {
-        return WY_EINVAL;
-    }
     if (mih->size == 0) {
-        return WY_OK;
+        return;
     }
-    uint64_t all[WY__MIH_MAX_QUERIES][CODE_WORDS];
-    for (size_t k = 0; k < count; k++) {
-        code_words(&queries[k], all[k]);
-    }
-    struct search s = {.mih = mih,
-                       .all = (const uint64_t(*)[CODE_WORDS])all,
-                       .count = count,
-                       .radius = radius > CODE_BITS ? CODE_BITS : radius,
-                       .min_only = min_only,
-                       .fn = fn,
-                       .user = user};
-    table_radii(mih, s.radius, s.table_radius);
-    for (size_t k = 0; k < count; k++) {
-        memcpy(s.q, all[k], sizeof s.q);
-        s.query = (uint8_t)k;
+    struct search s = {
+        .mih = mih, .blocks = blocks, .q = q, .min_only = min_only, .fn = fn, .user = user};
+    table_radii(mih, q->radius, s.table_radius);
+    for (unsigned k = 0; k < q->count; k++) {
+        s.words = q->words[k];
+        s.query = k;
         if (!search_query(&s)) {
-            break;
+            return;
         }
     }
-    return WY_OK;
-}
-
-enum wy_status wy__mih_range(const struct wy__mih *mih, const struct wy_pdq_hash *queries,
-                             size_t count, unsigned radius, wy_index_hit_fn fn, void *user)
-{
-    return search(mih, queries, count, radius, false, fn, user);
-}
-
-enum wy_status wy__mih_range_min(const struct wy__mih *mih, const struct wy_pdq_hash *queries,
-                                 size_t count, unsigned radius, wy_index_hit_fn fn, void *user)
-{
-    return search(mih, queries, count, radius, true, fn, user);
 }
 
 unsigned wy__mih_max_radius(const struct wy__mih *mih)
@@ -360,26 +366,45 @@ enum wy_status wy__mih_new(struct wy_ctx *ctx, unsigned substrings, struct wy__m
     mih->substrings = substrings;
     mih->key_bits = CODE_BITS / substrings;
     mih->key_mask = ((uint64_t)1 << mih->key_bits) - 1;
-    mih->heads = wy__calloc(ctx, (size_t)substrings << mih->key_bits, sizeof *mih->heads);
+    wy__arena_init(&mih->arena, ctx);
+    const size_t heads_bytes = ((size_t)substrings << mih->key_bits) * sizeof *mih->heads;
+    mih->heads = wy__arena_alloc_large(ctx, heads_bytes);
     if (mih->heads == NULL) {
         wy__free(ctx, mih);
         return WY_ENOMEM;
     }
-    enum wy_status st;
-    st = fill_masks(mih);
+    memset(mih->heads, 0, heads_bytes);
+    const enum wy_status st = fill_masks(mih);
     if (st != WY_OK) {
-        wy__free(ctx, mih->heads);
+        wy__arena_free_large(ctx, mih->heads);
         wy__free(ctx, mih);
         return st;
     }
-    mih->scan = scan_generic;
 #ifdef WY_HAVE_X86_SIMD
-    if (wy_ctx_cpu(ctx) >= WY_CPU_POPCNT) {
-        mih->scan = scan_popcnt;
-    }
+    mih->popcnt = wy_ctx_cpu(ctx) >= WY_CPU_POPCNT;
 #endif
     *out = mih;
     return WY_OK;
+}
+
+static size_t bucket_bytes(const struct mih_bucket *b)
+{
+    return (size_t)b->cap * ENTRY_BYTES;
+}
+
+/* Empties every bucket; blocks too large for the arena's chunks are freed one by one. */
+static void free_buckets(struct wy__mih *mih)
+{
+    const size_t heads = (size_t)mih->substrings << mih->key_bits;
+    for (size_t i = 0; i < heads; i++) {
+        struct mih_bucket *b = &mih->heads[i];
+        if (bucket_bytes(b) > WY__ARENA_LARGE) {
+            wy__arena_free(&mih->arena, b->items, bucket_bytes(b));
+        }
+        *b = (struct mih_bucket){0};
+    }
+    wy__arena_release(&mih->arena);
+    mih->size = 0;
 }
 
 void wy__mih_free(struct wy__mih *mih)
@@ -387,12 +412,9 @@ void wy__mih_free(struct wy__mih *mih)
     if (mih == NULL) {
         return;
     }
-    const size_t heads = (size_t)mih->substrings << mih->key_bits;
-    for (size_t i = 0; i < heads; i++) {
-        wy__free(mih->ctx, mih->heads[i].items);
-    }
+    free_buckets(mih);
     wy__free(mih->ctx, mih->masks);
-    wy__free(mih->ctx, mih->heads);
+    wy__arena_free_large(mih->ctx, mih->heads);
     wy__free(mih->ctx, mih);
 }
 
@@ -405,11 +427,160 @@ size_t wy__mih_memory_bytes(const struct wy__mih *mih)
 {
     const size_t heads = (size_t)mih->substrings << mih->key_bits;
     return sizeof *mih + heads * sizeof *mih->heads +
-           (heads / mih->substrings) * sizeof *mih->masks +
-           mih->entry_capacity * sizeof(struct mih_entry);
+           (heads / mih->substrings) * sizeof *mih->masks + mih->arena.bytes;
 }
 
 /* ---- updates ---- */
+
+static void slot_words(const uint64_t *blocks, size_t slot, uint64_t *words)
+{
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        words[w] = wy__index_word(blocks, slot, w);
+    }
+}
+
+/* Parts of a table for fill_staged(): keys by their high half, at most 2^8 of them. */
+#define MAX_PARTS 256
+
+/*
+ * Counts every table's keys into each bucket's len, and table t's into parts[t][key >> k / 2],
+ * in one pass over the blocks.
+ */
+static void count_tables(struct wy__mih *mih, const uint64_t *blocks, size_t count,
+                         size_t (*parts)[MAX_PARTS])
+{
+    const unsigned shift = mih->key_bits / 2;
+    memset(parts, 0, mih->substrings * sizeof *parts);
+    uint64_t words[WY__INDEX_WORDS];
+    for (size_t slot = 0; slot < count; slot++) {
+        slot_words(blocks, slot, words);
+        for (unsigned t = 0; t < mih->substrings; t++) {
+            const uint32_t key = substring(mih, words, t);
+            bucket_of(mih, t, key)->len++;
+            parts[t][key >> shift]++;
+        }
+    }
+}
+
+/*
+ * Gives every counted bucket of table t a block of exactly its size, in key order, so that
+ * neighbouring keys lie side by side; len goes back to 0. On failure the caller frees all.
+ */
+static enum wy_status alloc_table(struct wy__mih *mih, unsigned t)
+{
+    struct mih_bucket *heads = bucket_of(mih, t, 0);
+    for (size_t key = 0; key <= mih->key_mask; key++) {
+        struct mih_bucket *b = &heads[key];
+        if (b->len == 0) {
+            continue;
+        }
+        const uint32_t cap = b->len < MIN_BUCKET_CAP ? MIN_BUCKET_CAP : b->len;
+        b->items = wy__arena_alloc(&mih->arena, (size_t)cap * ENTRY_BYTES);
+        if (b->items == NULL) {
+            return WY_ENOMEM;
+        }
+        b->cap = cap;
+        b->len = 0;
+    }
+    return WY_OK;
+}
+
+/* Appends every slot to its bucket of table t directly: a cache miss per entry. */
+static void fill_direct(struct wy__mih *mih, const uint64_t *blocks, size_t count, unsigned t)
+{
+    uint64_t words[WY__INDEX_WORDS];
+    for (size_t slot = 0; slot < count; slot++) {
+        slot_words(blocks, slot, words);
+        struct mih_bucket *b = bucket_of(mih, t, substring(mih, words, t));
+        b->items[b->len++] = make_entry(mih, words, t, (uint32_t)slot);
+    }
+}
+
+/* Scratch for fill_staged(): entries and their keys, grouped by the key's high half. */
+struct stage {
+    struct mih_entry *entries;
+    uint16_t *keys;
+};
+
+/*
+ * The same in two cache-friendly passes: first every entry into the run of its key's high half
+ * (a few hundred sequential streams), then each run into its buckets, whose blocks lie within a
+ * small stretch of memory because alloc_table() placed them in key order.
+ */
+static void fill_staged(struct wy__mih *mih, const uint64_t *blocks, size_t count, unsigned t,
+                        const struct stage *st, size_t cursor[MAX_PARTS])
+{
+    const unsigned shift = mih->key_bits / 2;
+    size_t upto = 0;
+    for (size_t p = 0; p < MAX_PARTS; p++) {
+        const size_t here = cursor[p];
+        cursor[p] = upto;
+        upto += here;
+    }
+    uint64_t words[WY__INDEX_WORDS];
+    for (size_t slot = 0; slot < count; slot++) {
+        slot_words(blocks, slot, words);
+        const uint32_t key = substring(mih, words, t);
+        const size_t at = cursor[key >> shift]++;
+        st->entries[at] = make_entry(mih, words, t, (uint32_t)slot);
+        st->keys[at] = (uint16_t)key;
+    }
+    struct mih_bucket *out = bucket_of(mih, t, 0);
+    for (size_t i = 0; i < count; i++) {
+        struct mih_bucket *b = &out[st->keys[i]];
+        b->items[b->len++] = st->entries[i];
+    }
+}
+
+enum wy_status wy__mih_build(struct wy__mih *mih, const uint64_t *blocks, size_t count)
+{
+    if (mih->size != 0) {
+        return WY_EINVAL;
+    }
+    if (count > UINT32_MAX) {
+        return WY_ETOOBIG;
+    }
+    /* Without room for the scratch the build still works, only slower. */
+    struct stage st = {
+        .entries = wy__alloc(mih->ctx, count * sizeof *st.entries + 1),
+        .keys = wy__alloc(mih->ctx, count * sizeof *st.keys + 1),
+    };
+    size_t parts[MAX_SUBSTRINGS][MAX_PARTS];
+    count_tables(mih, blocks, count, parts);
+    enum wy_status rc = WY_OK;
+    for (unsigned t = 0; t < mih->substrings && rc == WY_OK; t++) {
+        rc = alloc_table(mih, t);
+        if (rc == WY_OK && st.entries != NULL && st.keys != NULL) {
+            fill_staged(mih, blocks, count, t, &st, parts[t]);
+        } else if (rc == WY_OK) {
+            fill_direct(mih, blocks, count, t);
+        }
+    }
+    wy__free(mih->ctx, st.entries);
+    wy__free(mih->ctx, st.keys);
+    if (rc != WY_OK) {
+        free_buckets(mih);
+        return rc;
+    }
+    mih->size = count;
+    return WY_OK;
+}
+
+/* Moves b's entries to a block of `bytes`. */
+static enum wy_status bucket_resize(struct wy__mih *mih, struct mih_bucket *b, size_t bytes)
+{
+    struct mih_entry *items = wy__arena_alloc(&mih->arena, bytes);
+    if (items == NULL) {
+        return WY_ENOMEM;
+    }
+    if (b->len != 0) {
+        memcpy(items, b->items, (size_t)b->len * sizeof *items);
+    }
+    wy__arena_free(&mih->arena, b->items, bucket_bytes(b));
+    b->items = items;
+    b->cap = (uint32_t)(bytes / ENTRY_BYTES);
+    return WY_OK;
+}
 
 /* Makes room for one more entry in b. */
 static enum wy_status bucket_reserve(struct wy__mih *mih, struct mih_bucket *b)
@@ -417,60 +588,56 @@ static enum wy_status bucket_reserve(struct wy__mih *mih, struct mih_bucket *b)
     if (b->len < b->cap) {
         return WY_OK;
     }
-    if (b->cap == UINT32_MAX) {
+    const size_t bytes = wy__arena_grow_size(bucket_bytes(b));
+    if (bytes / ENTRY_BYTES > UINT32_MAX) {
         return WY_ETOOBIG;
     }
-    uint32_t cap = b->cap == 0 ? FIRST_BUCKET_CAP : b->cap * 2;
-    if (cap < b->cap) {
-        cap = UINT32_MAX;
-    }
-    struct mih_entry *items = wy__realloc(mih->ctx, b->items, (size_t)cap * sizeof *items);
-    if (items == NULL) {
-        return WY_ENOMEM;
-    }
-    mih->entry_capacity += cap - b->cap;
-    b->items = items;
-    b->cap = cap;
-    return WY_OK;
+    return bucket_resize(mih, b, bytes);
 }
 
-enum wy_status wy__mih_add(struct wy__mih *mih, const struct wy_pdq_hash *hash, uint64_t id)
+enum wy_status wy__mih_add(struct wy__mih *mih, const uint64_t words[WY__INDEX_WORDS],
+                           uint32_t slot)
 {
-    struct mih_entry entry = {.id = id};
-    code_words(hash, entry.words);
     for (unsigned t = 0; t < mih->substrings; t++) {
-        const enum wy_status st =
-            bucket_reserve(mih, bucket_of(mih, t, substring(mih, entry.words, t)));
+        const enum wy_status st = bucket_reserve(mih, bucket_of(mih, t, substring(mih, words, t)));
         if (st != WY_OK) {
             return st;
         }
     }
     for (unsigned t = 0; t < mih->substrings; t++) {
-        struct mih_bucket *b = bucket_of(mih, t, substring(mih, entry.words, t));
-        b->items[b->len++] = entry;
+        struct mih_bucket *b = bucket_of(mih, t, substring(mih, words, t));
+        b->items[b->len++] = make_entry(mih, words, t, slot);
     }
     mih->size++;
     return WY_OK;
 }
 
-/* Position of (words, id) in b, or UINT32_MAX. */
-static uint32_t bucket_find(const struct mih_bucket *b, const struct mih_entry *want)
+/* Position of entry `slot` in b, or UINT32_MAX. */
+static uint32_t bucket_find(const struct mih_bucket *b, uint32_t slot)
 {
     for (uint32_t i = 0; i < b->len; i++) {
-        const struct mih_entry *e = &b->items[i];
-        if (e->id == want->id && memcmp(e->words, want->words, sizeof e->words) == 0) {
+        if (b->items[i].slot == slot) {
             return i;
         }
     }
     return UINT32_MAX;
 }
 
+/* Every table holds every entry: a miss after the first table means they disagree. */
+static uint32_t bucket_find_held(const struct mih_bucket *b, uint32_t slot)
+{
+    const uint32_t at = bucket_find(b, slot);
+    if (at == UINT32_MAX) {
+        wy__panic(__FILE__, __LINE__, "mih tables out of step");
+    }
+    return at;
+}
+
 /* Gives memory back once a bucket is a quarter full; a failed shrink keeps the larger array. */
 static void bucket_shrink(struct wy__mih *mih, struct mih_bucket *b)
 {
     if (b->len == 0) {
-        wy__free(mih->ctx, b->items);
-        mih->entry_capacity -= b->cap;
+        wy__arena_free(&mih->arena, b->items, bucket_bytes(b));
         b->items = NULL;
         b->cap = 0;
         return;
@@ -478,33 +645,32 @@ static void bucket_shrink(struct wy__mih *mih, struct mih_bucket *b)
     if (b->cap < MIN_SHRINK_CAP || b->len > b->cap / 4) {
         return;
     }
-    const uint32_t cap = b->cap / 2;
-    struct mih_entry *items = wy__realloc(mih->ctx, b->items, (size_t)cap * sizeof *items);
-    if (items != NULL) {
-        mih->entry_capacity -= b->cap - cap;
-        b->items = items;
-        b->cap = cap;
-    }
+    /* The smallest class with room for twice the entries; a failed move keeps the block. */
+    (void)bucket_resize(mih, b, wy__arena_grow_size((size_t)b->len * 2 * ENTRY_BYTES - 1));
 }
 
-enum wy_status wy__mih_remove(struct wy__mih *mih, const struct wy_pdq_hash *hash, uint64_t id)
+enum wy_status wy__mih_remove(struct wy__mih *mih, const uint64_t words[WY__INDEX_WORDS],
+                              uint32_t slot)
 {
-    struct mih_entry want = {.id = id};
-    code_words(hash, want.words);
-    if (bucket_find(bucket_of(mih, 0, substring(mih, want.words, 0)), &want) == UINT32_MAX) {
+    if (bucket_find(bucket_of(mih, 0, substring(mih, words, 0)), slot) == UINT32_MAX) {
         return WY_ENOENT;
     }
     for (unsigned t = 0; t < mih->substrings; t++) {
-        struct mih_bucket *b = bucket_of(mih, t, substring(mih, want.words, t));
-        const uint32_t at = bucket_find(b, &want);
-        /* Every table holds every code: a miss here means the tables disagree. */
-        if (at == UINT32_MAX) {
-            wy__panic(__FILE__, __LINE__, "mih tables out of step");
-        }
+        struct mih_bucket *b = bucket_of(mih, t, substring(mih, words, t));
+        const uint32_t at = bucket_find_held(b, slot);
         b->items[at] = b->items[b->len - 1];
         b->len--;
         bucket_shrink(mih, b);
     }
     mih->size--;
     return WY_OK;
+}
+
+void wy__mih_move(struct wy__mih *mih, const uint64_t words[WY__INDEX_WORDS], uint32_t from,
+                  uint32_t to)
+{
+    for (unsigned t = 0; t < mih->substrings; t++) {
+        struct mih_bucket *b = bucket_of(mih, t, substring(mih, words, t));
+        b->items[bucket_find_held(b, from)].slot = to;
+    }
 }

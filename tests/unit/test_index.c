@@ -698,6 +698,133 @@ static enum wy_status oom_run(struct wy_ctx *ctx, void *user)
     return st;
 }
 
+/*
+ * wy_index_add_many: the same index as one add at a time, in batches that rebuild the tables
+ * (as large as the index) and batches that extend them; removals in between.
+ */
+static void test_add_many(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    static const enum wy_index_kind kinds[] = {WY_INDEX_FLAT, WY_INDEX_MIH, WY_INDEX_AUTO};
+    static const size_t batches[] = {0, 1, 700, 3, 1500, 40, 9000};
+    uint64_t rng = 77;
+    struct wy_pdq_hash q[8];
+    for (size_t k = 0; k < 8; k++) {
+        tsup_random_hash(&rng, &q[k]);
+    }
+    for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++) {
+        struct wy_index *index = NULL;
+        assert_int_equal(wy_index_new(ctx, kinds[ki], &index), WY_OK);
+        struct model m = {0};
+        uint64_t next_id = 5;
+        for (size_t bi = 0; bi < sizeof batches / sizeof *batches; bi++) {
+            const size_t n = batches[bi];
+            struct wy_pdq_hash *hashes = calloc(n + 1, sizeof *hashes);
+            uint64_t *ids = calloc(n + 1, sizeof *ids);
+            assert_non_null(hashes);
+            assert_non_null(ids);
+            for (size_t i = 0; i < n; i++) {
+                entry_hash(&rng, q, 8, i ? &hashes[i - 1] : NULL, &hashes[i]);
+                ids[i] = next_id++ * 13;
+            }
+            assert_int_equal(wy_index_add_many(index, hashes, ids, n), WY_OK);
+            for (size_t i = 0; i < n; i++) {
+                model_add(&m, &hashes[i], ids[i]);
+            }
+            for (size_t i = 0; i < m.set.size / 10; i++) {
+                const size_t at = tsup_rand(&rng) % m.set.size;
+                assert_int_equal(wy_index_remove(index, m.set.ids[at]), WY_OK);
+                model_remove_at(&m, at);
+            }
+            assert_int_equal(wy_index_size(index), m.set.size);
+            for (unsigned radius = 0; radius <= 64; radius += 9) {
+                check_range(index, &m, q, 8, radius);
+                check_dihedral(index, &m, q, radius);
+            }
+            free(hashes);
+            free(ids);
+        }
+        wy_index_free(index);
+        model_free(&m);
+    }
+}
+
+/* A batch with an id already held, or one id twice, changes nothing. */
+static void test_add_many_duplicates(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    uint64_t rng = 78;
+    struct wy_pdq_hash h[4];
+    for (size_t i = 0; i < 4; i++) {
+        tsup_random_hash(&rng, &h[i]);
+    }
+    for (int kind = WY_INDEX_AUTO; kind <= WY_INDEX_MIH; kind++) {
+        struct wy_index *index = NULL;
+        assert_int_equal(wy_index_new(ctx, (enum wy_index_kind)kind, &index), WY_OK);
+        assert_int_equal(wy_index_add(index, &h[0], 1), WY_OK);
+        struct model m = {0};
+        model_add(&m, &h[0], 1);
+        const uint64_t held[3] = {2, 1, 3};
+        assert_int_equal(wy_index_add_many(index, &h[1], held, 3), WY_EINVAL);
+        const uint64_t twice[3] = {2, 3, 2};
+        assert_int_equal(wy_index_add_many(index, &h[1], twice, 3), WY_EINVAL);
+        assert_index_equals(index, &m);
+        const uint64_t fine[3] = {2, 3, 4};
+        assert_int_equal(wy_index_add_many(index, &h[1], fine, 3), WY_OK);
+        for (size_t i = 0; i < 3; i++) {
+            model_add(&m, &h[1 + i], fine[i]);
+        }
+        assert_index_equals(index, &m);
+        check_range(index, &m, &h[2], 1, 10);
+        wy_index_free(index);
+        model_free(&m);
+    }
+}
+
+/* Out of memory in a batch: all of it or none, for both ways of filling the tables. */
+static enum wy_status oom_many_run(struct wy_ctx *ctx, void *user)
+{
+    const enum wy_index_kind kind = *(const enum wy_index_kind *)user;
+    struct wy_index *index = NULL;
+    enum wy_status st = wy_index_new(ctx, kind, &index);
+    if (st != WY_OK) {
+        return st;
+    }
+    struct model m = {0};
+    uint64_t rng = 12;
+    struct wy_pdq_hash hashes[300];
+    uint64_t ids[300];
+    for (size_t i = 0; i < 300; i++) {
+        tsup_random_hash(&rng, &hashes[i]);
+        ids[i] = i + 1;
+    }
+    /* 100 into an empty index (a build), then 50 and 150 onto it (extend, then rebuild). */
+    static const size_t cuts[] = {0, 100, 150, 300};
+    for (size_t c = 0; c + 1 < 4 && st == WY_OK; c++) {
+        const size_t n = cuts[c + 1] - cuts[c];
+        st = wy_index_add_many(index, &hashes[cuts[c]], &ids[cuts[c]], n);
+        if (st == WY_OK) {
+            for (size_t i = cuts[c]; i < cuts[c + 1]; i++) {
+                model_add(&m, &hashes[i], ids[i]);
+            }
+        }
+    }
+    assert_index_equals(index, &m);
+    check_range(index, &m, &hashes[120], 1, 40);
+    wy_index_free(index);
+    model_free(&m);
+    return st;
+}
+
+static void test_add_many_oom(void **state)
+{
+    (void)state;
+    enum wy_index_kind kind = WY_INDEX_MIH;
+    tsup_oom_sweep(oom_many_run, &kind);
+    kind = WY_INDEX_FLAT;
+    tsup_oom_sweep(oom_many_run, &kind);
+}
+
 static void test_oom_sweep(void **state)
 {
     (void)state;
@@ -719,6 +846,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_searches, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test(test_oom_sweep),
+        cmocka_unit_test_setup_teardown(test_add_many, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_add_many_duplicates, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
+        cmocka_unit_test(test_add_many_oom),
     };
     return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }
