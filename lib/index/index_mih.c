@@ -46,7 +46,7 @@
 /* Pipeline distance (probes) between prefetching a head, reading it, and verifying its bucket. */
 #define PIPELINE_AHEAD 8
 /* Cache lines of each bucket prefetched ahead; the hardware prefetcher streams the rest. */
-#define PREFETCH_LINES 2
+#define PREFETCH_LINES 8
 
 struct mih_entry {
     uint64_t filter_hi; /* word kw + 1 */
