@@ -117,11 +117,67 @@ static enum wy_status activate(struct wy_matcher *m, const struct wy_fingerprint
     return st;
 }
 
+/* The start-up load: entries now, the index in one wy_index_add_many() at the end. */
+struct initial_load {
+    struct wy_matcher *m;
+    struct wy_pdq_hash *hashes;
+    uint64_t *ids;
+    size_t count;
+    size_t cap;
+};
+
+static enum wy_status stage_fp(struct initial_load *l, const struct wy_fingerprint *fp)
+{
+    if (l->count == l->cap) {
+        const size_t cap = l->cap ? l->cap * 2 : 4096;
+        struct wy_pdq_hash *hashes = wy__realloc(l->m->ctx, l->hashes, cap * sizeof *hashes);
+        if (hashes == NULL) {
+            return WY_ENOMEM;
+        }
+        l->hashes = hashes;
+        uint64_t *ids = wy__realloc(l->m->ctx, l->ids, cap * sizeof *ids);
+        if (ids == NULL) {
+            return WY_ENOMEM;
+        }
+        l->ids = ids;
+        l->cap = cap;
+    }
+    const struct fp_entry e = {fp->id,       fp->case_id,      fp->bank_id, fp->media_id,
+                               fp->frame_ms, fp->frame_end_ms, fp->kind,    true};
+    const enum wy_status st = insert_entry(l->m, &e);
+    if (st == WY_OK) {
+        memcpy(l->hashes[l->count].bytes, fp->value, WY_PDQ_BYTES);
+        l->ids[l->count++] = (uint64_t)fp->id;
+    }
+    return st;
+}
+
 static bool load_fp(void *user, const struct wy_fingerprint *fp)
 {
-    struct wy_matcher *m = user;
-    m->error = activate(m, fp);
-    return m->error == WY_OK;
+    struct initial_load *l = user;
+    l->m->error = stage_fp(l, fp);
+    return l->m->error == WY_OK;
+}
+
+/* Every active fingerprint of the kinds searched, into entries and index. */
+static enum wy_status load_all(struct wy_matcher *m)
+{
+    struct initial_load l = {.m = m};
+    static const enum wy_fp_kind kinds[] = {WY_FP_PDQ, WY_FP_VIDEO_PDQ};
+    enum wy_status st = WY_OK;
+    for (size_t k = 0; k < 2 && st == WY_OK; k++) {
+        m->error = WY_OK;
+        st = wy_bank_fp_scan_values(m->bank, kinds[k], m->opts.bank_id, load_fp, &l);
+        if (st == WY_OK) {
+            st = m->error;
+        }
+    }
+    if (st == WY_OK) {
+        st = wy_index_add_many(m->index, l.hashes, l.ids, l.count);
+    }
+    wy__free(m->ctx, l.hashes);
+    wy__free(m->ctx, l.ids);
+    return st;
 }
 
 /* ---- banks ---- */
@@ -220,13 +276,8 @@ enum wy_status wy_matcher_new(struct wy_ctx *ctx, struct wy_bank *bank,
     if (st == WY_OK) {
         st = wy_index_new(ctx, m->opts.index_kind, &m->index);
     }
-    static const enum wy_fp_kind kinds[] = {WY_FP_PDQ, WY_FP_VIDEO_PDQ};
-    for (size_t k = 0; k < 2 && st == WY_OK; k++) {
-        m->error = WY_OK;
-        st = wy_bank_fp_scan_values(bank, kinds[k], m->opts.bank_id, load_fp, m);
-        if (st == WY_OK) {
-            st = m->error;
-        }
+    if (st == WY_OK) {
+        st = load_all(m);
     }
     if (st != WY_OK) {
         wy_matcher_free(m);
