@@ -31,6 +31,7 @@ int cmd_init(int argc, char **argv);
 int cmd_bank(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_rekey(int argc, char **argv);
 extern const char cmd_hash_help[];
 extern const char cmd_bench_help[];
 extern const char cmd_compare_help[];
@@ -38,6 +39,7 @@ extern const char cmd_init_help[];
 extern const char cmd_bank_help[];
 extern const char cmd_case_help[];
 extern const char cmd_match_help[];
+extern const char cmd_rekey_help[];
 
 /* Aborting allocation for the program (the library never aborts). */
 void *cli_xmalloc(size_t n);
@@ -76,6 +78,10 @@ const char *cli_store_path(const char *opt_db);
 
 /* The key file for a store (caller frees), or NULL when the key is in $WITHYOU_KEY. */
 char *cli_key_path(const char *db, const char *opt_key_file);
+
+/* Where `withyou rekey` stages a new key: the key file's real path (links resolved) plus ".new";
+ * caller frees. NULL (errno set) when the key file cannot be resolved. */
+char *cli_key_new_path(const char *key_path);
 
 /* Opens the store with its key; prints the reason and returns NULL on failure. */
 struct wy_bank *cli_store_open(struct wy_ctx *ctx, const char *opt_db, const char *opt_key_file);

@@ -4,12 +4,17 @@
  * $WITHYOU_DB, else ./withyou.db; its key is `--key-file PATH`, else $WITHYOU_KEY_FILE, else the
  * hex key in $WITHYOU_KEY, else PATH.key next to the store (created by `withyou init`, mode 0600).
  * Secrets never come from the command line, where other users could read them in ps.
+ * `withyou rekey` stages a new key beside the key file as KEYFILE.new (see cmd_rekey.c).
  */
+/* realpath() is X/Open, beyond the POSIX level wy_setup.h sets. */
+#define _XOPEN_SOURCE 700
 #include "wy_setup.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -42,6 +47,32 @@ char *cli_key_path(const char *db, const char *opt_key_file)
     return path;
 }
 
+char *cli_key_new_path(const char *key_path)
+{
+    char *real = realpath(key_path, NULL);
+    if (real == NULL) {
+        return NULL;
+    }
+    const size_t n = strlen(real) + sizeof ".new";
+    char *path = cli_xmalloc(n);
+    snprintf(path, n, "%s.new", real);
+    free(real);
+    return path;
+}
+
+/* A wrong key next to a KEYFILE.new is most likely a rotation that committed and was stopped
+ * before it could put the new key in place: say how to finish it. */
+static void hint_interrupted_rekey(const char *key_path)
+{
+    char *staged = key_path != NULL ? cli_key_new_path(key_path) : NULL;
+    if (staged != NULL && access(staged, F_OK) == 0) {
+        fprintf(stderr,
+                "%s exists: a key rotation was interrupted; run 'withyou rekey' to finish it\n",
+                staged);
+    }
+    free(staged);
+}
+
 struct wy_bank *cli_store_open(struct wy_ctx *ctx, const char *opt_db, const char *opt_key_file)
 {
     const char *db = cli_store_path(opt_db);
@@ -56,7 +87,6 @@ struct wy_bank *cli_store_open(struct wy_ctx *ctx, const char *opt_db, const cha
         free(key_path);
         return NULL;
     }
-    free(key_path);
     struct wy_bank *bank = NULL;
     st = wy_bank_open(ctx, db, &key, &diag, &bank);
     wy_bank_key_wipe(&key);
@@ -65,7 +95,10 @@ struct wy_bank *cli_store_open(struct wy_ctx *ctx, const char *opt_db, const cha
         if (st == WY_ENOENT) {
             fputs("create one with: withyou init --db PATH\n", stderr);
         }
-        return NULL;
+        if (st == WY_EINVAL) {
+            hint_interrupted_rekey(key_path);
+        }
     }
+    free(key_path);
     return bank;
 }

@@ -22,6 +22,8 @@ static const struct cli_command commands[] = {
     {"compare", cmd_compare, "show which pictures are copies of which (no bank needed)",
      cmd_compare_help},
     {"init", cmd_init, "create a store of fingerprints and its key", cmd_init_help},
+    {"rekey", cmd_rekey, "rotate the store's key (re-encrypts everything under a new key)",
+     cmd_rekey_help},
     {"bank", cmd_bank, "create and list banks (withyou bank create NAME)", cmd_bank_help},
     {"case", cmd_case, "open a case, register pictures, withdraw", cmd_case_help},
     {"match", cmd_match, "find registered pictures among files (PDQ and MD5)", cmd_match_help},

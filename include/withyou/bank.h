@@ -9,7 +9,8 @@
  * and source labels are encrypted at rest with a secret key (libsodium's XChaCha20-Poly1305 AEAD,
  * a random nonce per value); exact-hash lookups go through a keyed BLAKE2b "blind index", so the
  * database file alone reveals neither fingerprints nor notes nor file names. A store opened with
- * a missing or wrong key refuses to open. See docs/internals/bank.md for what stays in clear.
+ * a missing or wrong key refuses to open; wy_bank_rekey() rotates the key. See
+ * docs/internals/bank.md for what stays in clear.
  *
  * Withdrawing a case deactivates its fingerprints in the same transaction, so every reader of the
  * store sees it at once. Every change bumps a sequence number; wy_bank_changes() lets an
@@ -112,7 +113,8 @@ WY_API WY_NODISCARD WY_NONNULL(2) enum wy_status
     wy_bank_key_load(const char *path, struct wy_bank_key *key, struct wy_diag *diag);
 
 /**
- * Writes a key as 64 hex digits to a new file with mode 0600 (refuses to overwrite).
+ * Writes a key as 64 hex digits to a new file with mode 0600 (refuses to overwrite). The file
+ * and its folder are synced before returning, so the key survives a power cut.
  * @return WY_OK; WY_EINVAL if the file exists; WY_EIO.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
@@ -146,6 +148,43 @@ WY_API void wy_bank_close(struct wy_bank *bank);
 
 /** The schema version of the open store. */
 WY_API WY_NONNULL(1) int wy_bank_schema_version(const struct wy_bank *bank);
+
+/* ---- key rotation ---- */
+
+/** What wy_bank_rekey() re-encrypted. */
+struct wy_bank_rekey_stats {
+    size_t fingerprints; /* values, active or not, each with a new blind value */
+    size_t labels;       /* source labels among those fingerprints */
+    size_t notes;        /* cases with notes */
+    size_t suppressions; /* suppression entries, each with a new blind value */
+};
+
+/**
+ * Rotates the store's key: re-encrypts every secret (fingerprint values and source labels, case
+ * notes, suppressed values) under `new_key`, recomputes every blind value (so exact lookups and
+ * the suppression list keep working) and replaces the key check value, all in one transaction:
+ * a crash or an error leaves the store entirely under the old key, a return of WY_OK entirely
+ * under the new one. Ids, the change feed and every clear column are unchanged.
+ *
+ * Save `new_key` durably first (wy_bank_key_save): once this returns WY_OK the old key opens
+ * nothing. On success this handle goes on with the new key. Every other handle on the store, in
+ * this process or another, still holds the old one: wy_bank_open with the old key fails with
+ * "the key does not open this store", writes of sealed values through an old handle are
+ * refused with WY_EINVAL, and its reads of re-encrypted rows fail with WY_ECORRUPT, so close
+ * them and reopen with the new key.
+ *
+ * Costs one decryption, one blind hash and one encryption per value, holds the write lock for
+ * the whole run (other writers wait, readers go on reading the old state) and grows SQLite's
+ * WAL to about the size of the fingerprints table. Memory stays bounded: rows are rewritten in
+ * pages. `stats` (nullable) is written only on success.
+ * @return WY_OK; WY_EINVAL (this handle's key no longer opens the store: another rotation
+ *         happened since it was opened); WY_ECORRUPT (a value does not decrypt, or the store
+ *         has no key check value; nothing was changed); WY_ENOMEM; WY_EIO (including another
+ *         writer holding the store past the busy timeout). The diag says which.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
+    wy_bank_rekey(struct wy_bank *bank, const struct wy_bank_key *new_key,
+                  struct wy_bank_rekey_stats *stats, struct wy_diag *diag);
 
 /* ---- banks ---- */
 
@@ -201,7 +240,10 @@ WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
 WY_API WY_NODISCARD WY_NONNULL(1) enum wy_status
     wy_bank_case_set_status(struct wy_bank *bank, int64_t case_id, enum wy_case_status status);
 
-/** Replaces a case's notes (encrypted at rest). @return WY_OK; WY_ENOENT; WY_ETOOBIG. */
+/**
+ * Replaces a case's notes (encrypted at rest). @return WY_OK; WY_ENOENT; WY_ETOOBIG; WY_EINVAL
+ * (the store's key was rotated since this handle was opened); WY_EIO.
+ */
 WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
     wy_bank_case_set_notes(struct wy_bank *bank, int64_t case_id, const char *notes);
 
@@ -224,7 +266,8 @@ WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
  * Grouping: consecutive entries with the same non-zero `.media_id` are one item (a video's frames,
  * a picture's PDQ and digests); 0 makes an entry an item of its own. The store replaces
  * `.media_id` with the id of the item's first fingerprint, which readers see from then on.
- * @return WY_OK; WY_ENOENT (case); WY_EINVAL; WY_EIO.
+ * @return WY_OK; WY_ENOENT (case); WY_EINVAL (also when the store's key was rotated since this
+ *         handle was opened: reopen it with the new key); WY_EIO.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2) enum wy_status
     wy_bank_fp_add(struct wy_bank *bank, struct wy_fingerprint *fps, size_t count,
@@ -268,8 +311,8 @@ WY_API WY_NODISCARD WY_NONNULL(1, 3) enum wy_status
 /**
  * Adds a value that must never match (e.g. a logo's PDQ), with a reason (at most 1024 bytes,
  * stored in clear: it is written by staff, not survivors). The value itself is stored encrypted,
- * with its blind index. Adding it again replaces the reason. @return WY_OK; WY_EINVAL; WY_ETOOBIG;
- * WY_EIO.
+ * with its blind index. Adding it again replaces the reason. @return WY_OK; WY_EINVAL (also when
+ * the store's key was rotated since this handle was opened); WY_ETOOBIG; WY_EIO.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 3, 4) enum wy_status
     wy_bank_suppress(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *value,

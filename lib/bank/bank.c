@@ -10,7 +10,9 @@
  * notes, its case id) as associated data, so a ciphertext copied into another row fails to open
  * instead of silently reading as that row's value. Multi-row writes run in one backend
  * transaction and roll back on the first failure, which is what makes registration
- * all-or-nothing.
+ * all-or-nothing. Every transaction that writes sealed values first checks that the store is
+ * still under this handle's key: after a key rotation (bank_rekey.c) by another handle, a value
+ * sealed with the old key could never be read again.
  */
 #include "wy_setup.h"
 
@@ -24,32 +26,20 @@
 #define REF_RANDOM_CHARS 10
 /* Ten base32 characters are 50 bits: a collision is rare, and a few retries make it vanish. */
 #define REF_TRIES 8
-#define SOURCE_BYTES sizeof(((struct wy_fingerprint *)0)->source)
-#define SOURCE_SEALED_MAX (SOURCE_BYTES + WY__BANK_PAD_BLOCK + WY__BANK_SEAL_OVERHEAD)
-#define VALUE_SEALED_MAX (32 + WY__BANK_SEAL_OVERHEAD)
-#define NOTES_SEALED_MAX (WY_CASE_NOTES_BYTES + WY__BANK_SEAL_OVERHEAD)
+#define SOURCE_BYTES WY__BANK_SOURCE_BYTES
+#define SOURCE_SEALED_MAX WY__BANK_SOURCE_SEALED_MAX
+#define VALUE_SEALED_MAX WY__BANK_VALUE_SEALED_MAX
+#define NOTES_SEALED_MAX WY__BANK_NOTES_SEALED_MAX
 #define REASON_MAX_BYTES 1024
-#define NOTES_AD_PREFIX "withyou case notes"
 
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
 }
 
-/* Kinds come from callers and from the database alike; both are checked, never trusted. */
-static bool kind_valid(enum wy_fp_kind kind)
-{
-    return kind >= WY_FP_PDQ && kind <= WY_FP_SHA256;
-}
-
 static bool kind_is_pdq(enum wy_fp_kind kind)
 {
     return kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ;
-}
-
-static size_t kind_bytes(enum wy_fp_kind kind)
-{
-    return kind == WY_FP_MD5 ? 16 : 32;
 }
 
 /* ---- opening and closing ---- */
@@ -70,6 +60,38 @@ static enum wy_status verify_key(struct wy_bank *bank, const uint8_t *check, str
         return wy__fail(diag, WY_EINVAL, "the key does not open this store");
     }
     return WY_OK;
+}
+
+enum wy_status wy__bank_begin_keyed(struct wy_bank *bank, struct wy_diag *diag)
+{
+    enum wy_status st = bank->backend->txn_begin(bank, diag);
+    if (st != WY_OK) {
+        return st;
+    }
+    uint8_t check[WY__BANK_CHECK_BYTES];
+    wy__bank_key_check(&bank->keys, check);
+    st = verify_key(bank, check, diag);
+    if (st == WY_EINVAL) {
+        st = wy__fail(diag, WY_EINVAL,
+                      "the store's key was changed since it was opened: "
+                      "reopen it with the new key");
+    }
+    if (st != WY_OK) {
+        bank->backend->txn_rollback(bank);
+    }
+    return st;
+}
+
+/* Ends a transaction begun by wy__bank_begin_keyed: commits after success, else rolls back. */
+static enum wy_status end_write(struct wy_bank *bank, enum wy_status st, struct wy_diag *diag)
+{
+    if (st == WY_OK) {
+        st = bank->backend->txn_commit(bank, diag);
+    }
+    if (st != WY_OK) {
+        bank->backend->txn_rollback(bank);
+    }
+    return st;
 }
 
 /* Create and open share everything but the backend's file handling. The keys are derived before
@@ -297,11 +319,12 @@ enum wy_status wy_bank_case_set_status(struct wy_bank *bank, int64_t case_id,
 }
 
 /* Notes are bound to their case: the associated data is a fixed label and the case id. */
-static void notes_ad(int64_t case_id, uint8_t ad[sizeof NOTES_AD_PREFIX - 1 + 8])
+void wy__bank_notes_ad(int64_t case_id, uint8_t ad[WY__BANK_NOTES_AD_BYTES])
 {
-    memcpy(ad, NOTES_AD_PREFIX, sizeof NOTES_AD_PREFIX - 1);
+    const size_t prefix = sizeof WY__BANK_NOTES_AD_PREFIX - 1;
+    memcpy(ad, WY__BANK_NOTES_AD_PREFIX, prefix);
     for (size_t i = 0; i < 8; i++) {
-        ad[sizeof NOTES_AD_PREFIX - 1 + i] = (uint8_t)((uint64_t)case_id >> (8 * i));
+        ad[prefix + i] = (uint8_t)((uint64_t)case_id >> (8 * i));
     }
 }
 
@@ -311,12 +334,17 @@ enum wy_status wy_bank_case_set_notes(struct wy_bank *bank, int64_t case_id, con
     if (len >= WY_CASE_NOTES_BYTES) {
         return WY_ETOOBIG;
     }
-    uint8_t ad[sizeof NOTES_AD_PREFIX - 1 + 8];
-    notes_ad(case_id, ad);
+    uint8_t ad[WY__BANK_NOTES_AD_BYTES];
+    wy__bank_notes_ad(case_id, ad);
     uint8_t sealed[NOTES_SEALED_MAX];
+    const size_t sealed_len = len + WY__BANK_SEAL_OVERHEAD;
     wy__bank_seal(&bank->keys, (const uint8_t *)notes, len, ad, sizeof ad, sealed);
-    return bank->backend->case_notes_put(bank, case_id, sealed, len + WY__BANK_SEAL_OVERHEAD,
-                                         now_s());
+    enum wy_status st = wy__bank_begin_keyed(bank, NULL);
+    if (st != WY_OK) {
+        return st;
+    }
+    st = bank->backend->case_notes_put(bank, case_id, sealed, sealed_len, now_s());
+    return end_write(bank, st, NULL);
 }
 
 enum wy_status wy_bank_case_notes(struct wy_bank *bank, int64_t case_id,
@@ -331,8 +359,8 @@ enum wy_status wy_bank_case_notes(struct wy_bank *bank, int64_t case_id,
     }
     size_t len = 0;
     if (sealed_len > 0) {
-        uint8_t ad[sizeof NOTES_AD_PREFIX - 1 + 8];
-        notes_ad(case_id, ad);
+        uint8_t ad[WY__BANK_NOTES_AD_BYTES];
+        wy__bank_notes_ad(case_id, ad);
         st = wy__bank_unseal(&bank->keys, sealed, sealed_len, ad, sizeof ad, (uint8_t *)notes,
                              WY_CASE_NOTES_BYTES - 1, &len);
     }
@@ -376,7 +404,7 @@ static enum wy_status load_target(struct wy_bank *bank, int64_t case_id, size_t 
 static enum wy_status check_fp(const struct wy_fingerprint *fp, const struct wy_bank_info *b,
                                size_t i, struct wy_diag *diag)
 {
-    if (!kind_valid(fp->kind)) {
+    if (!wy__bank_kind_valid(fp->kind)) {
         return wy__fail(diag, WY_EINVAL, "fingerprint %zu: unknown kind %d", i, (int)fp->kind);
     }
     if (kind_is_pdq(fp->kind) && (fp->quality < 0 || fp->quality > 100)) {
@@ -419,7 +447,7 @@ static enum wy_status store_fp(struct wy_bank *bank, struct wy_fingerprint *fp,
                                const struct add_target *t, int64_t added_s, int64_t media,
                                struct wy_diag *diag)
 {
-    const size_t value_len = kind_bytes(fp->kind);
+    const size_t value_len = wy__bank_kind_bytes(fp->kind);
     uint8_t blind[WY__BANK_BLIND_BYTES];
     uint8_t value_sealed[VALUE_SEALED_MAX];
     uint8_t source_sealed[SOURCE_SEALED_MAX];
@@ -518,7 +546,7 @@ enum wy_status wy_bank_fp_add(struct wy_bank *bank, struct wy_fingerprint *fps, 
     if (count == 0) {
         return WY_OK;
     }
-    enum wy_status st = bank->backend->txn_begin(bank, diag);
+    enum wy_status st = wy__bank_begin_keyed(bank, diag);
     if (st != WY_OK) {
         return st;
     }
@@ -567,13 +595,13 @@ static enum wy_status open_row(const struct wy_bank *bank, const struct wy__fp_r
                                bool with_source, struct wy_fingerprint *fp)
 {
     memset(fp, 0, sizeof *fp);
-    if (row->blind == NULL || !kind_valid(row->kind)) {
+    if (row->blind == NULL || !wy__bank_kind_valid(row->kind)) {
         return WY_ECORRUPT;
     }
     size_t len = 0;
     enum wy_status st = wy__bank_unseal(&bank->keys, row->value_cipher, row->value_len, row->blind,
                                         WY__BANK_BLIND_BYTES, fp->value, sizeof fp->value, &len);
-    if (st == WY_OK && len != kind_bytes(row->kind)) {
+    if (st == WY_OK && len != wy__bank_kind_bytes(row->kind)) {
         st = WY_ECORRUPT;
     }
     if (st == WY_OK && with_source && row->source_cipher != NULL) {
@@ -615,7 +643,7 @@ static int deliver_row(void *user, const struct wy__fp_row *row)
 enum wy_status wy_bank_fp_scan(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
                                wy_fingerprint_fn fn, void *user)
 {
-    if (!kind_valid(kind) || bank_id < 0) {
+    if (!wy__bank_kind_valid(kind) || bank_id < 0) {
         return WY_EINVAL;
     }
     const struct wy__fp_filter filter = {.kind = kind, .bank_id = bank_id, .blind = NULL};
@@ -626,7 +654,7 @@ enum wy_status wy_bank_fp_scan(struct wy_bank *bank, enum wy_fp_kind kind, int64
 enum wy_status wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
                                       wy_fingerprint_fn fn, void *user)
 {
-    if (!kind_valid(kind) || bank_id < 0) {
+    if (!wy__bank_kind_valid(kind) || bank_id < 0) {
         return WY_EINVAL;
     }
     const struct wy__fp_filter filter = {.kind = kind, .bank_id = bank_id, .blind = NULL};
@@ -637,11 +665,11 @@ enum wy_status wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind
 enum wy_status wy_bank_fp_lookup(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *value,
                                  wy_fingerprint_fn fn, void *user)
 {
-    if (!kind_valid(kind)) {
+    if (!wy__bank_kind_valid(kind)) {
         return WY_EINVAL;
     }
     uint8_t blind[WY__BANK_BLIND_BYTES];
-    wy__bank_blind(&bank->keys, kind, value, kind_bytes(kind), blind);
+    wy__bank_blind(&bank->keys, kind, value, wy__bank_kind_bytes(kind), blind);
     const struct wy__fp_filter filter = {.kind = kind, .bank_id = 0, .blind = blind};
     struct reader r = {bank, fn, user, true};
     return bank->backend->fp_scan(bank, &filter, deliver_row, &r);
@@ -670,30 +698,35 @@ enum wy_status wy_bank_fp_get(struct wy_bank *bank, int64_t id, struct wy_finger
 enum wy_status wy_bank_suppress(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *value,
                                 const char *reason)
 {
-    if (!kind_valid(kind)) {
+    if (!wy__bank_kind_valid(kind)) {
         return WY_EINVAL;
     }
     if (strlen(reason) > REASON_MAX_BYTES) {
         return WY_ETOOBIG;
     }
-    const size_t value_len = kind_bytes(kind);
+    const size_t value_len = wy__bank_kind_bytes(kind);
     uint8_t blind[WY__BANK_BLIND_BYTES];
     uint8_t sealed[VALUE_SEALED_MAX];
     wy__bank_blind(&bank->keys, kind, value, value_len, blind);
     /* The sealed value is kept so that a key rotation can recompute the blind index. */
     wy__bank_seal(&bank->keys, value, value_len, blind, sizeof blind, sealed);
-    return bank->backend->suppress_put(bank, kind, blind, sealed,
-                                       value_len + WY__BANK_SEAL_OVERHEAD, reason);
+    enum wy_status st = wy__bank_begin_keyed(bank, NULL);
+    if (st != WY_OK) {
+        return st;
+    }
+    const size_t sealed_len = value_len + WY__BANK_SEAL_OVERHEAD;
+    st = bank->backend->suppress_put(bank, kind, blind, sealed, sealed_len, reason);
+    return end_write(bank, st, NULL);
 }
 
 enum wy_status wy_bank_is_suppressed(struct wy_bank *bank, enum wy_fp_kind kind,
                                      const uint8_t *value, bool *suppressed)
 {
-    if (!kind_valid(kind)) {
+    if (!wy__bank_kind_valid(kind)) {
         return WY_EINVAL;
     }
     uint8_t blind[WY__BANK_BLIND_BYTES];
-    wy__bank_blind(&bank->keys, kind, value, kind_bytes(kind), blind);
+    wy__bank_blind(&bank->keys, kind, value, wy__bank_kind_bytes(kind), blind);
     return bank->backend->suppress_has(bank, kind, blind, suppressed);
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,36 @@ static enum wy_status write_all(int fd, const char *buf, size_t len, struct wy_d
     return fsync(fd) == 0 ? WY_OK : errno_status(errno, "key file", diag);
 }
 
+/* A new file's name is durable only once its folder is synced: without this, a power cut could
+ * lose the key of a store just created, or just re-keyed, with it. */
+static enum wy_status sync_folder_of(const char *path, struct wy_diag *diag)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t len = slash == NULL ? 0 : (size_t)(slash - path);
+    if (slash == path) {
+        len = 1; /* a file in the root folder */
+    }
+    if (len >= sizeof dir) {
+        return errno_status(ENAMETOOLONG, "key file folder", diag);
+    }
+    if (len == 0) {
+        dir[len++] = '.';
+    } else {
+        memcpy(dir, path, len);
+    }
+    dir[len] = '\0';
+    const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno_status(errno, "key file folder", diag);
+    }
+    /* EINVAL: a file system that cannot sync folders (and so keeps no journal to lose). */
+    const enum wy_status st =
+        fsync(fd) == 0 || errno == EINVAL ? WY_OK : errno_status(errno, "key file folder", diag);
+    close(fd);
+    return st;
+}
+
 enum wy_status wy_bank_key_save(const char *path, const struct wy_bank_key *key,
                                 struct wy_diag *diag)
 {
@@ -280,6 +311,9 @@ enum wy_status wy_bank_key_save(const char *path, const struct wy_bank_key *key,
     }
     sodium_memzero(text, sizeof text);
     close(fd);
+    if (st == WY_OK) {
+        st = sync_folder_of(path, diag);
+    }
     if (st != WY_OK) {
         unlink(path);
     }

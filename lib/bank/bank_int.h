@@ -94,6 +94,17 @@ struct wy__fp_row {
 #define WY__STOP 1
 typedef int (*wy__fp_row_fn)(void *user, const struct wy__fp_row *row);
 
+/* A sealed value outside the fingerprints table (case notes, a suppression entry), as key
+ * rotation reads and rewrites it. Pointers stay valid during a row callback only. */
+struct wy__sealed_row {
+    int64_t key;          /* notes: the case id; suppression: a key stable within a transaction */
+    enum wy_fp_kind kind; /* suppression only */
+    const uint8_t *blind; /* suppression only: WY__BANK_BLIND_BYTES, NULL if malformed */
+    const uint8_t *cipher;
+    size_t len;
+};
+typedef int (*wy__sealed_row_fn)(void *user, const struct wy__sealed_row *row);
+
 /* Scan filters; `blind` NULL scans by kind and bank, non-NULL looks up one exact value. */
 struct wy__fp_filter {
     enum wy_fp_kind kind;
@@ -158,6 +169,28 @@ struct wy__bank_backend {
     enum wy_status (*seq)(struct wy_bank *bank, int64_t *seq);
     enum wy_status (*changes)(struct wy_bank *bank, int64_t since, wy_bank_change_fn fn,
                               void *user);
+    /*
+     * Key rotation, inside a transaction. A page is at most `limit` rows with an id (or key)
+     * above `after`, in increasing order: every fingerprint (active or not, suppressed or not),
+     * every case with notes, every suppression entry. Pages are read whole before any row is
+     * rewritten, so no backend has to update a table under an open cursor. A reseal replaces the
+     * sealed columns and blind value of one row in place and nothing else: ids, the change feed
+     * and `updated` times stay as they were. A row that is gone gives WY_EINTERNAL.
+     */
+    enum wy_status (*fp_page)(struct wy_bank *bank, int64_t after, size_t limit, wy__fp_row_fn fn,
+                              void *user);
+    /* Writes row->value_cipher, ->blind and ->source_cipher (NULL: no label) of row->id. */
+    enum wy_status (*fp_reseal)(struct wy_bank *bank, const struct wy__fp_row *row,
+                                struct wy_diag *diag);
+    enum wy_status (*notes_page)(struct wy_bank *bank, int64_t after, size_t limit,
+                                 wy__sealed_row_fn fn, void *user);
+    enum wy_status (*notes_reseal)(struct wy_bank *bank, const struct wy__sealed_row *row,
+                                   struct wy_diag *diag);
+    enum wy_status (*suppress_page)(struct wy_bank *bank, int64_t after, size_t limit,
+                                    wy__sealed_row_fn fn, void *user);
+    /* Writes row->blind and row->cipher of the entry row->key. */
+    enum wy_status (*suppress_reseal)(struct wy_bank *bank, const struct wy__sealed_row *row,
+                                      struct wy_diag *diag);
 };
 
 extern const struct wy__bank_backend wy__bank_sqlite;
@@ -169,5 +202,39 @@ struct wy_bank {
     struct wy__bank_keys keys;
     int schema_version;
 };
+
+/* ---- shared by bank.c and bank_rekey.c ---- */
+
+/* Kinds come from callers and from the database alike; both are checked, never trusted. */
+static inline bool wy__bank_kind_valid(enum wy_fp_kind kind)
+{
+    return kind >= WY_FP_PDQ && kind <= WY_FP_SHA256;
+}
+
+/* Bytes of a fingerprint value: 16 for MD5, 32 for the others. */
+static inline size_t wy__bank_kind_bytes(enum wy_fp_kind kind)
+{
+    return kind == WY_FP_MD5 ? 16 : 32;
+}
+
+#define WY__BANK_SOURCE_BYTES sizeof(((struct wy_fingerprint *)0)->source)
+/* A label is padded to a block before sealing: its padded form never exceeds this. */
+#define WY__BANK_SOURCE_PADDED_MAX (WY__BANK_SOURCE_BYTES + WY__BANK_PAD_BLOCK)
+#define WY__BANK_SOURCE_SEALED_MAX (WY__BANK_SOURCE_PADDED_MAX + WY__BANK_SEAL_OVERHEAD)
+#define WY__BANK_VALUE_SEALED_MAX (32 + WY__BANK_SEAL_OVERHEAD)
+#define WY__BANK_NOTES_SEALED_MAX (WY_CASE_NOTES_BYTES + WY__BANK_SEAL_OVERHEAD)
+#define WY__BANK_NOTES_AD_PREFIX "withyou case notes"
+#define WY__BANK_NOTES_AD_BYTES (sizeof WY__BANK_NOTES_AD_PREFIX - 1 + 8)
+
+/* The associated data of a case's notes: a fixed label and the case id (little-endian). */
+void wy__bank_notes_ad(int64_t case_id, uint8_t ad[WY__BANK_NOTES_AD_BYTES]);
+
+/*
+ * Begins a transaction that writes sealed values, after checking that the store is still under
+ * this handle's key (another process may have rotated it since the open; a value sealed with
+ * the old key could never be read again). Nothing is left open on failure.
+ * @return WY_OK; WY_EINVAL (the key changed); WY_ECORRUPT (no key check value); WY_EIO.
+ */
+enum wy_status wy__bank_begin_keyed(struct wy_bank *bank, struct wy_diag *diag);
 
 #endif /* WY_BANK_BANK_INT_H */

@@ -58,6 +58,12 @@ enum stmt_id {
     ST_SUP_HAS,
     ST_SEQ,
     ST_CHANGES,
+    ST_FP_PAGE,
+    ST_FP_RESEAL,
+    ST_NOTES_PAGE,
+    ST_NOTES_RESEAL,
+    ST_SUP_PAGE,
+    ST_SUP_RESEAL,
     ST_COUNT
 };
 
@@ -105,6 +111,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SUP_HAS] = "SELECT 1 FROM suppression WHERE kind = ?1 AND blind = ?2",
     [ST_SEQ] = "SELECT COALESCE(MAX(seq), 0) FROM changes",
     [ST_CHANGES] = "SELECT seq, fp_id, active FROM changes WHERE seq > ?1 ORDER BY seq",
+    /* Key rotation. The suppression table has no id column: its rowid is stable within the
+     * transaction (only VACUUM renumbers rowids), which is all a rotation needs. */
+    [ST_FP_PAGE] = FP_COLS " WHERE f.id > ?1 ORDER BY f.id LIMIT ?2",
+    [ST_FP_RESEAL] = "UPDATE fingerprints SET value_cipher = ?2, blind = ?3, source_cipher = ?4 "
+                     "WHERE id = ?1",
+    [ST_NOTES_PAGE] = "SELECT id, notes_cipher FROM cases WHERE id > ?1 AND notes_cipher IS NOT "
+                      "NULL ORDER BY id LIMIT ?2",
+    [ST_NOTES_RESEAL] = "UPDATE cases SET notes_cipher = ?2 WHERE id = ?1",
+    [ST_SUP_PAGE] = "SELECT rowid, kind, blind, value_cipher FROM suppression WHERE rowid > ?1 "
+                    "ORDER BY rowid LIMIT ?2",
+    [ST_SUP_RESEAL] = "UPDATE suppression SET blind = ?2, value_cipher = ?3 WHERE rowid = ?1",
 };
 
 struct sq_conn {
@@ -896,6 +913,137 @@ static enum wy_status sq_changes(struct wy_bank *bank, int64_t since, wy_bank_ch
     return rc == SQLITE_DONE ? WY_OK : fail_db(c->db, rc, NULL);
 }
 
+/* ---- key rotation ---- */
+
+/* SQLite's LIMIT takes a signed 64-bit value; a page never comes near it. */
+static void bind_page(sqlite3_stmt *s, int64_t after, size_t limit)
+{
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit);
+}
+
+static enum wy_status sq_fp_page(struct wy_bank *bank, int64_t after, size_t limit,
+                                 wy__fp_row_fn fn, void *user)
+{
+    struct sq_conn *c = conn_of(bank);
+    int rc = SQLITE_OK;
+    sqlite3_stmt *s = stmt(c, ST_FP_PAGE, &rc);
+    if (s == NULL) {
+        return fail_db(c->db, rc, NULL);
+    }
+    bind_page(s, after, limit);
+    return feed_rows(c, s, fn, user);
+}
+
+/* Runs a reseal UPDATE that must change exactly one row. */
+static enum wy_status reseal_step(struct sq_conn *c, sqlite3_stmt *s, struct wy_diag *diag)
+{
+    const enum wy_status st = step_done(c, s, diag);
+    if (st == WY_OK && sqlite3_changes(c->db) != 1) {
+        return wy__fail(diag, WY_EINTERNAL, "a row vanished during the key rotation");
+    }
+    return st;
+}
+
+static enum wy_status sq_fp_reseal(struct wy_bank *bank, const struct wy__fp_row *row,
+                                   struct wy_diag *diag)
+{
+    struct sq_conn *c = conn_of(bank);
+    int rc = SQLITE_OK;
+    sqlite3_stmt *s = stmt(c, ST_FP_RESEAL, &rc);
+    if (s == NULL) {
+        return fail_db(c->db, rc, diag);
+    }
+    sqlite3_bind_int64(s, 1, row->id);
+    bind_blob(s, 2, row->value_cipher, row->value_len);
+    bind_blob(s, 3, row->blind, WY__BANK_BLIND_BYTES);
+    bind_blob(s, 4, row->source_cipher, row->source_len);
+    return reseal_step(c, s, diag);
+}
+
+/* Feeds the rows of a notes or suppression page; `suppression` picks the column layout. */
+static enum wy_status feed_sealed(struct sq_conn *c, sqlite3_stmt *s, bool suppression,
+                                  wy__sealed_row_fn fn, void *user)
+{
+    int rc = SQLITE_OK;
+    int verdict = WY_OK;
+    const int cipher_col = suppression ? 3 : 1;
+    while (verdict == WY_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct wy__sealed_row row = {
+            .key = sqlite3_column_int64(s, 0),
+            .cipher = sqlite3_column_blob(s, cipher_col),
+            .len = (size_t)sqlite3_column_bytes(s, cipher_col),
+        };
+        if (suppression) {
+            row.kind = (enum wy_fp_kind)sqlite3_column_int(s, 1);
+            row.blind = sqlite3_column_blob(s, 2);
+            if (sqlite3_column_bytes(s, 2) != WY__BANK_BLIND_BYTES) {
+                row.blind = NULL;
+            }
+        }
+        verdict = fn(user, &row);
+    }
+    finish(s);
+    if (verdict != WY_OK) {
+        return verdict == WY__STOP ? WY_OK : (enum wy_status)verdict;
+    }
+    return rc == SQLITE_DONE ? WY_OK : fail_db(c->db, rc, NULL);
+}
+
+static enum wy_status sealed_page(struct wy_bank *bank, enum stmt_id id, int64_t after,
+                                  size_t limit, wy__sealed_row_fn fn, void *user)
+{
+    struct sq_conn *c = conn_of(bank);
+    int rc = SQLITE_OK;
+    sqlite3_stmt *s = stmt(c, id, &rc);
+    if (s == NULL) {
+        return fail_db(c->db, rc, NULL);
+    }
+    bind_page(s, after, limit);
+    return feed_sealed(c, s, id == ST_SUP_PAGE, fn, user);
+}
+
+static enum wy_status sq_notes_page(struct wy_bank *bank, int64_t after, size_t limit,
+                                    wy__sealed_row_fn fn, void *user)
+{
+    return sealed_page(bank, ST_NOTES_PAGE, after, limit, fn, user);
+}
+
+static enum wy_status sq_suppress_page(struct wy_bank *bank, int64_t after, size_t limit,
+                                       wy__sealed_row_fn fn, void *user)
+{
+    return sealed_page(bank, ST_SUP_PAGE, after, limit, fn, user);
+}
+
+static enum wy_status sq_notes_reseal(struct wy_bank *bank, const struct wy__sealed_row *row,
+                                      struct wy_diag *diag)
+{
+    struct sq_conn *c = conn_of(bank);
+    int rc = SQLITE_OK;
+    sqlite3_stmt *s = stmt(c, ST_NOTES_RESEAL, &rc);
+    if (s == NULL) {
+        return fail_db(c->db, rc, diag);
+    }
+    sqlite3_bind_int64(s, 1, row->key);
+    bind_blob(s, 2, row->cipher, row->len);
+    return reseal_step(c, s, diag);
+}
+
+static enum wy_status sq_suppress_reseal(struct wy_bank *bank, const struct wy__sealed_row *row,
+                                         struct wy_diag *diag)
+{
+    struct sq_conn *c = conn_of(bank);
+    int rc = SQLITE_OK;
+    sqlite3_stmt *s = stmt(c, ST_SUP_RESEAL, &rc);
+    if (s == NULL) {
+        return fail_db(c->db, rc, diag);
+    }
+    sqlite3_bind_int64(s, 1, row->key);
+    bind_blob(s, 2, row->blind, WY__BANK_BLIND_BYTES);
+    bind_blob(s, 3, row->cipher, row->len);
+    return reseal_step(c, s, diag);
+}
+
 const struct wy__bank_backend wy__bank_sqlite = {
     .name = "sqlite",
     .open = sq_open,
@@ -920,4 +1068,10 @@ const struct wy__bank_backend wy__bank_sqlite = {
     .suppress_has = sq_suppress_has,
     .seq = sq_seq,
     .changes = sq_changes,
+    .fp_page = sq_fp_page,
+    .fp_reseal = sq_fp_reseal,
+    .notes_page = sq_notes_page,
+    .notes_reseal = sq_notes_reseal,
+    .suppress_page = sq_suppress_page,
+    .suppress_reseal = sq_suppress_reseal,
 };

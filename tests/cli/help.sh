@@ -2,7 +2,8 @@
 expect_exit 0 "$WITHYOU" --help
 grep -q "^  hash " out || fail "--help lists no hash command"
 grep -q "^  compare " out || fail "--help lists no compare command"
-for cmd in hash compare match bench init bank case help version; do
+grep -q "^  rekey " out || fail "--help lists no rekey command"
+for cmd in hash compare match bench init rekey bank case help version; do
   expect_exit 0 "$WITHYOU" help "$cmd"
   grep -q "usage: withyou" out || fail "help $cmd has no usage line"
 done
