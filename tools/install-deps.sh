@@ -8,6 +8,7 @@ packages=(
   libssl-dev libjansson-dev libcmocka-dev libsqlite3-dev libsodium-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   clang-14 libclang-rt-14-dev clang-format-14
+  libfaiss-dev # bench/bench_faiss.cpp only (libblas-dev, liblapack-dev come with it)
 )
 # shellcheck disable=SC2206
 packages+=(${WY_DEPS_EXTRA:-})

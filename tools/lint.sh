@@ -9,10 +9,11 @@
 #   - lib/: no printf/fprintf/vfprintf/puts/fputs/perror: the library never prints, except
 #     wy__panic in lib/core/status.c;
 #   - <immintrin.h> only in *_avx2.c, *_avx512.c and *_popcnt.c;
-#   - C files: no line longer than 100 columns;
+#   - C and C++ files: no line longer than 100 columns;
 #   - lib/**/*.c: the first line is an SPDX-License-Identifier line;
 #   - clang-format-14 --dry-run -Werror accepts every C file of lib/ cli/ include/ tests/ fuzz/
-#     bench/ (set LINT_NO_FORMAT=1 to skip this step; CLANG_FORMAT picks another binary).
+#     bench/, and the C++ benchmark bench/*.cpp (set LINT_NO_FORMAT=1 to skip this step;
+#     CLANG_FORMAT picks another binary).
 #
 # Usage: tools/lint.sh [--no-format]   (from anywhere; it lints the tree it lives in)
 set -uo pipefail
@@ -23,10 +24,11 @@ check_format=${LINT_NO_FORMAT:-0}
 [ "${1:-}" = "--no-format" ] && check_format=1
 clang_format=${CLANG_FORMAT:-clang-format-14}
 
-# Every C source and header of the tree's own code (build trees and corpora excluded).
+# Every C source and header of the tree's own code (build trees and corpora excluded), and the
+# one C++ program (bench/bench_faiss.cpp, C++ because FAISS is).
 mapfile -d '' c_files < <(find lib cli include tests fuzz bench server \
     \( -name 'build*' -o -name corpus \) -prune -o \
-    -type f \( -name '*.c' -o -name '*.h' \) -print0 2>/dev/null | sort -z)
+    -type f \( -name '*.c' -o -name '*.h' -o -name '*.cpp' \) -print0 2>/dev/null | sort -z)
 
 status=0
 
