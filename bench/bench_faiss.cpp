@@ -597,12 +597,15 @@ class WyPeer : public Peer
     }
     void build(const Workload &w) override
     {
+        /* The bulk load, as FAISS's add() of the whole array. */
         check(wy_index_new(ctx_, kind_, &index_), "wy_index_new");
+        std::vector<struct wy_pdq_hash> hashes(w.n);
+        std::vector<uint64_t> ids(w.n);
         for (size_t i = 0; i < w.n; i++) {
-            struct wy_pdq_hash hash;
-            std::memcpy(hash.bytes, w.code_bytes(i), CODE_BYTES);
-            check(wy_index_add(index_, &hash, i), "wy_index_add");
+            std::memcpy(hashes[i].bytes, w.code_bytes(i), CODE_BYTES);
+            ids[i] = i;
         }
+        check(wy_index_add_many(index_, hashes.data(), ids.data(), w.n), "wy_index_add_many");
     }
     void search(const Workload &w, size_t q, size_t count, unsigned radius,
                 std::vector<Hit> &out) const override

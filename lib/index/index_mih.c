@@ -65,10 +65,12 @@ struct wy__mih {
     unsigned substrings; /* m */
     unsigned key_bits;   /* 256 / m */
     uint64_t key_mask;
-    bool popcnt;              /* verify with the POPCNT instruction */
-    struct mih_bucket *heads; /* m << key_bits */
-    uint16_t *masks;          /* every key_bits-bit flip mask, by increasing popcount */
-    size_t masks_upto[17];    /* masks_upto[w]: how many masks have popcount <= w */
+    uint8_t key_word[MAX_SUBSTRINGS];  /* table t's key: word key_word[t] >> key_shift[t] */
+    uint8_t key_shift[MAX_SUBSTRINGS]; /* (no division in the hot loops) */
+    bool popcnt;                       /* verify with the POPCNT instruction */
+    struct mih_bucket *heads;          /* m << key_bits */
+    uint16_t *masks;                   /* every key_bits-bit flip mask, by increasing popcount */
+    size_t masks_upto[17];             /* masks_upto[w]: how many masks have popcount <= w */
     size_t size;
     struct wy__arena arena; /* every bucket array */
 };
@@ -98,22 +100,15 @@ struct search {
 
 /* ---- codes, substrings, filters ---- */
 
-static unsigned word_of_table(const struct wy__mih *mih, unsigned t)
-{
-    return t / (64 / mih->key_bits);
-}
-
 static uint32_t substring(const struct wy__mih *mih, const uint64_t *words, unsigned t)
 {
-    const unsigned per_word = 64 / mih->key_bits;
-    const unsigned shift = mih->key_bits * (t % per_word);
-    return (uint32_t)((words[t / per_word] >> shift) & mih->key_mask);
+    return (uint32_t)((words[mih->key_word[t]] >> mih->key_shift[t]) & mih->key_mask);
 }
 
 static struct mih_entry make_entry(const struct wy__mih *mih, const uint64_t *words, unsigned t,
                                    uint32_t slot)
 {
-    const unsigned kw = word_of_table(mih, t);
+    const unsigned kw = mih->key_word[t];
     const struct mih_entry e = {
         .filter_hi = words[(kw + 1) % WY__INDEX_WORDS],
         .filter_lo = (uint32_t)words[(kw + 2) % WY__INDEX_WORDS],
@@ -366,6 +361,11 @@ enum wy_status wy__mih_new(struct wy_ctx *ctx, unsigned substrings, struct wy__m
     mih->substrings = substrings;
     mih->key_bits = CODE_BITS / substrings;
     mih->key_mask = ((uint64_t)1 << mih->key_bits) - 1;
+    const unsigned per_word = 64 / mih->key_bits;
+    for (unsigned t = 0; t < substrings; t++) {
+        mih->key_word[t] = (uint8_t)(t / per_word);
+        mih->key_shift[t] = (uint8_t)(mih->key_bits * (t % per_word));
+    }
     wy__arena_init(&mih->arena, ctx);
     const size_t heads_bytes = ((size_t)substrings << mih->key_bits) * sizeof *mih->heads;
     mih->heads = wy__arena_alloc_large(ctx, heads_bytes);
@@ -443,22 +443,28 @@ static void slot_words(const uint64_t *blocks, size_t slot, uint64_t *words)
 #define MAX_PARTS 256
 
 /*
- * Counts every table's keys into each bucket's len, and table t's into parts[t][key >> k / 2],
- * in one pass over the blocks.
+ * Counts every table's keys in one pass over the blocks into each bucket's len, and table t's
+ * into parts[t][key >> k / 2]. The counting goes through `counts` (4 bytes a bucket, 4 MiB for
+ * m = 16), a quarter of the heads' footprint: these increments land at random and are the bulk
+ * of the pass.
  */
 static void count_tables(struct wy__mih *mih, const uint64_t *blocks, size_t count,
-                         size_t (*parts)[MAX_PARTS])
+                         uint32_t *counts, size_t (*parts)[MAX_PARTS])
 {
-    const unsigned shift = mih->key_bits / 2;
-    memset(parts, 0, mih->substrings * sizeof *parts);
+    const size_t buckets = (size_t)mih->substrings << mih->key_bits;
+    memset(counts, 0, buckets * sizeof *counts);
     uint64_t words[WY__INDEX_WORDS];
     for (size_t slot = 0; slot < count; slot++) {
         slot_words(blocks, slot, words);
         for (unsigned t = 0; t < mih->substrings; t++) {
-            const uint32_t key = substring(mih, words, t);
-            bucket_of(mih, t, key)->len++;
-            parts[t][key >> shift]++;
+            counts[((size_t)t << mih->key_bits) | substring(mih, words, t)]++;
         }
+    }
+    const unsigned shift = mih->key_bits / 2;
+    memset(parts, 0, mih->substrings * sizeof *parts);
+    for (size_t i = 0; i < buckets; i++) {
+        mih->heads[i].len = counts[i];
+        parts[i >> mih->key_bits][(i & mih->key_mask) >> shift] += counts[i];
     }
 }
 
@@ -546,8 +552,13 @@ enum wy_status wy__mih_build(struct wy__mih *mih, const uint64_t *blocks, size_t
         .keys = wy__alloc(mih->ctx, count * sizeof *st.keys + 1),
     };
     size_t parts[MAX_SUBSTRINGS][MAX_PARTS];
-    count_tables(mih, blocks, count, parts);
-    enum wy_status rc = WY_OK;
+    uint32_t *counts =
+        wy__alloc(mih->ctx, ((size_t)mih->substrings << mih->key_bits) * sizeof *counts);
+    enum wy_status rc = counts != NULL ? WY_OK : WY_ENOMEM;
+    if (rc == WY_OK) {
+        count_tables(mih, blocks, count, counts, parts);
+    }
+    wy__free(mih->ctx, counts);
     for (unsigned t = 0; t < mih->substrings && rc == WY_OK; t++) {
         rc = alloc_table(mih, t);
         if (rc == WY_OK && st.entries != NULL && st.keys != NULL) {
