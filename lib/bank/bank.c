@@ -591,8 +591,8 @@ static enum wy_status open_source(const struct wy_bank *bank, const struct wy__f
 }
 
 /* Decrypts a row into the public form; a row that fails to open is corrupt or forged. */
-static enum wy_status open_row(const struct wy_bank *bank, const struct wy__fp_row *row,
-                               bool with_source, struct wy_fingerprint *fp)
+enum wy_status wy__bank_open_row(const struct wy_bank *bank, const struct wy__fp_row *row,
+                                 bool with_source, struct wy_fingerprint *fp)
 {
     memset(fp, 0, sizeof *fp);
     if (row->blind == NULL || !wy__bank_kind_valid(row->kind)) {
@@ -631,7 +631,7 @@ static int deliver_row(void *user, const struct wy__fp_row *row)
 {
     const struct reader *r = user;
     struct wy_fingerprint fp;
-    const enum wy_status st = open_row(r->bank, row, r->with_source, &fp);
+    const enum wy_status st = wy__bank_open_row(r->bank, row, r->with_source, &fp);
     const bool more = st == WY_OK && r->fn(r->user, &fp);
     wy__bank_wipe(&fp, sizeof fp);
     if (st != WY_OK) {
@@ -657,9 +657,9 @@ enum wy_status wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind
     if (!wy__bank_kind_valid(kind) || bank_id < 0) {
         return WY_EINVAL;
     }
-    const struct wy__fp_filter filter = {.kind = kind, .bank_id = bank_id, .blind = NULL};
-    struct reader r = {bank, fn, user, false};
-    return bank->backend->fp_scan(bank, &filter, deliver_row, &r);
+    const struct wy__fp_filter filter = {
+        .kind = kind, .bank_id = bank_id, .blind = NULL, .values_only = true};
+    return wy__bank_scan_values(bank, &filter, fn, user);
 }
 
 enum wy_status wy_bank_fp_lookup(struct wy_bank *bank, enum wy_fp_kind kind, const uint8_t *value,

@@ -110,6 +110,7 @@ struct wy__fp_filter {
     enum wy_fp_kind kind;
     int64_t bank_id; /* 0: every bank */
     const uint8_t *blind;
+    bool values_only; /* the caller reads no source label (the backend may skip it) */
 };
 
 struct wy_bank;
@@ -236,5 +237,17 @@ void wy__bank_notes_ad(int64_t case_id, uint8_t ad[WY__BANK_NOTES_AD_BYTES]);
  * @return WY_OK; WY_EINVAL (the key changed); WY_ECORRUPT (no key check value); WY_EIO.
  */
 enum wy_status wy__bank_begin_keyed(struct wy_bank *bank, struct wy_diag *diag);
+
+/* ---- reading (bank.c, bank_scan.c) ---- */
+
+/* Decrypts a row into the public form (the label too with `with_source`); WY_ECORRUPT for a row
+ * that fails to open. Thread-safe: reads only the bank's keys. */
+enum wy_status wy__bank_open_row(const struct wy_bank *bank, const struct wy__fp_row *row,
+                                 bool with_source, struct wy_fingerprint *fp);
+
+/* wy_bank_fp_scan_values: the rows of `filter` opened on a second thread, delivered in order on
+ * the caller's. */
+enum wy_status wy__bank_scan_values(struct wy_bank *bank, const struct wy__fp_filter *filter,
+                                    wy_fingerprint_fn fn, void *user);
 
 #endif /* WY_BANK_BANK_INT_H */

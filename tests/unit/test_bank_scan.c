@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_bank_scan.c: the values-only scan (lib/bank/bank_scan.c), which opens batches of rows on
+ * a second thread and hands them over in order on the caller's.
+ *
+ * It must give exactly what the one-thread scan gives (wy_bank_fp_scan, labels aside), in the
+ * same order, across batch boundaries (batches are 2,048 rows; the store here holds 5,000 of one
+ * bank and 700 of another); stop exactly where the callback says; stop with WY_ECORRUPT at a
+ * forged row with every row before it delivered and none after; leave out suppressed values
+ * (checked in C for this scan, by a subquery for the others); and fail cleanly on every
+ * allocation failure.
+ */
+#include "wy_setup.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+#define MAIN_COUNT 5000
+#define OTHER_COUNT 700
+
+struct seen {
+    int64_t *ids;
+    uint8_t (*values)[32];
+    size_t count;
+    size_t cap;
+    size_t stop_after; /* 0: never */
+    bool labelled;     /* a label was seen (must never be, for the values-only scan) */
+};
+
+static bool collect(void *user, const struct wy_fingerprint *fp)
+{
+    struct seen *s = user;
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->ids = realloc(s->ids, s->cap * sizeof *s->ids);
+        s->values = realloc(s->values, s->cap * sizeof *s->values);
+        assert_non_null(s->ids);
+        assert_non_null(s->values);
+    }
+    s->ids[s->count] = fp->id;
+    memcpy(s->values[s->count], fp->value, 32);
+    s->count++;
+    s->labelled |= fp->source[0] != '\0';
+    return s->stop_after == 0 || s->count < s->stop_after;
+}
+
+static void seen_free(struct seen *s)
+{
+    free(s->ids);
+    free(s->values);
+    memset(s, 0, sizeof *s);
+}
+
+struct fixture {
+    struct tsup_store store;
+    int64_t main_bank;
+    int64_t other_bank;
+};
+
+static struct wy_fingerprint make_fp(uint64_t seed, int64_t case_id)
+{
+    struct wy_fingerprint fp;
+    memset(&fp, 0, sizeof fp);
+    fp.kind = WY_FP_PDQ;
+    fp.case_id = case_id;
+    fp.quality = 90;
+    fp.frame_ms = -1;
+    fp.frame_end_ms = -1;
+    uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
+    for (size_t i = 0; i < 32; i++) {
+        fp.value[i] = (uint8_t)tsup_rand(&s);
+    }
+    snprintf(fp.source, sizeof fp.source, "IMG_%05u.jpg", (unsigned)seed);
+    return fp;
+}
+
+static void add_many(struct wy_bank *bank, int64_t case_id, uint64_t first, size_t n)
+{
+    struct wy_fingerprint *fps = calloc(n, sizeof *fps);
+    assert_non_null(fps);
+    for (size_t i = 0; i < n; i++) {
+        fps[i] = make_fp(first + i, case_id);
+    }
+    assert_int_equal(wy_bank_fp_add(bank, fps, n, NULL), WY_OK);
+    free(fps);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    tsup_store_init(&f->store);
+    struct wy_ctx *ctx = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &ctx), WY_OK);
+    struct wy_bank *bank = tsup_store_create(ctx, &f->store);
+    assert_int_equal(wy_bank_bank_create(bank, "main", 31, 0, &f->main_bank, NULL), WY_OK);
+    assert_int_equal(wy_bank_bank_create(bank, "other", 31, 0, &f->other_bank, NULL), WY_OK);
+    struct wy_case_info a;
+    struct wy_case_info b;
+    assert_int_equal(wy_bank_case_new(bank, f->main_bank, "S-1", &a, NULL), WY_OK);
+    assert_int_equal(wy_bank_case_new(bank, f->other_bank, "S-2", &b, NULL), WY_OK);
+    /* Interleaved, so each bank's rows are spread over the whole id range. */
+    add_many(bank, a.id, 1, 2500);
+    add_many(bank, b.id, 100001, OTHER_COUNT);
+    add_many(bank, a.id, 2501, MAIN_COUNT - 2500);
+    wy_bank_close(bank);
+    wy_ctx_free(ctx);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    tsup_store_fini(&f->store);
+    free(f);
+    return 0;
+}
+
+static struct wy_bank *open_store(struct wy_ctx *ctx, const struct fixture *f)
+{
+    struct wy_bank *bank = NULL;
+    assert_int_equal(wy_bank_open(ctx, f->store.path, &f->store.key, NULL, &bank), WY_OK);
+    return bank;
+}
+
+/* The values-only scan equals the labelled one-thread scan, row for row, for every filter. */
+static void test_same_as_scan(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    const int64_t filters[] = {0, f->main_bank, f->other_bank};
+    const size_t want_counts[] = {MAIN_COUNT + OTHER_COUNT, MAIN_COUNT, OTHER_COUNT};
+    for (size_t i = 0; i < 3; i++) {
+        struct seen fast = {0};
+        struct seen slow = {0};
+        assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, filters[i], collect, &fast),
+                         WY_OK);
+        assert_int_equal(wy_bank_fp_scan(bank, WY_FP_PDQ, filters[i], collect, &slow), WY_OK);
+        assert_int_equal(fast.count, want_counts[i]);
+        assert_int_equal(slow.count, want_counts[i]);
+        assert_false(fast.labelled);
+        assert_true(slow.labelled);
+        assert_memory_equal(fast.ids, slow.ids, fast.count * sizeof *fast.ids);
+        assert_memory_equal(fast.values, slow.values, fast.count * sizeof *fast.values);
+        for (size_t k = 1; k < fast.count; k++) {
+            assert_true(fast.ids[k] > fast.ids[k - 1]);
+        }
+        seen_free(&fast);
+        seen_free(&slow);
+    }
+    struct seen none = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_VIDEO_PDQ, 0, collect, &none), WY_OK);
+    assert_int_equal(none.count, 0);
+    wy_bank_close(bank);
+    wy_ctx_free(c);
+}
+
+/* Stops exactly where the callback says: inside, at and after batch boundaries. */
+static void test_stop(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct seen all = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &all), WY_OK);
+    static const size_t stops[] = {1, 2, 2047, 2048, 2049, 4096, 4097, 5699, 5700};
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
+        struct seen s = {.stop_after = stops[i]};
+        assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &s), WY_OK);
+        assert_int_equal(s.count, stops[i]);
+        assert_memory_equal(s.ids, all.ids, s.count * sizeof *s.ids);
+        seen_free(&s);
+    }
+    seen_free(&all);
+    wy_bank_close(bank);
+    wy_ctx_free(c);
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, err);
+    }
+    sqlite3_close(db);
+}
+
+/* A forged row stops the scan with WY_ECORRUPT: every row before it delivered, none after. */
+static void test_corrupt_row(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct seen all = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &all), WY_OK);
+    wy_bank_close(bank);
+    static const size_t at[] = {10, 3000, 5699};
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+        char sql[200];
+        /* Keep the true bytes to restore them. */
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE keep AS SELECT id, value_cipher FROM fingerprints WHERE id = %lld;"
+                 "UPDATE fingerprints SET value_cipher = randomblob(72) WHERE id = %lld",
+                 (long long)all.ids[at[i]], (long long)all.ids[at[i]]);
+        exec_sql(f->store.path, sql);
+        bank = open_store(c, f);
+        struct seen s = {0};
+        assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &s), WY_ECORRUPT);
+        assert_int_equal(s.count, at[i]);
+        assert_memory_equal(s.ids, all.ids, s.count * sizeof *s.ids);
+        seen_free(&s);
+        wy_bank_close(bank);
+        exec_sql(f->store.path, "UPDATE fingerprints SET value_cipher = (SELECT value_cipher "
+                                "FROM keep WHERE keep.id = fingerprints.id) WHERE id IN "
+                                "(SELECT id FROM keep); DROP TABLE keep");
+    }
+    seen_free(&all);
+    wy_ctx_free(c);
+}
+
+/* Suppressed values never come out, wherever they fall among the batches. */
+static void test_suppressed(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct seen all = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &all), WY_OK);
+    static const size_t hide[] = {0, 2047, 2048, 5000};
+    for (size_t i = 0; i < sizeof hide / sizeof *hide; i++) {
+        assert_int_equal(wy_bank_suppress(bank, WY_FP_PDQ, all.values[hide[i]], "test"), WY_OK);
+    }
+    struct seen fast = {0};
+    struct seen slow = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &fast), WY_OK);
+    assert_int_equal(wy_bank_fp_scan(bank, WY_FP_PDQ, 0, collect, &slow), WY_OK);
+    assert_int_equal(fast.count, all.count - 4);
+    assert_int_equal(slow.count, fast.count);
+    assert_memory_equal(fast.ids, slow.ids, fast.count * sizeof *fast.ids);
+    for (size_t k = 0; k < fast.count; k++) {
+        for (size_t i = 0; i < sizeof hide / sizeof *hide; i++) {
+            assert_true(fast.ids[k] != all.ids[hide[i]]);
+        }
+    }
+    seen_free(&fast);
+    seen_free(&slow);
+    seen_free(&all);
+    wy_bank_close(bank);
+    exec_sql(f->store.path, "DELETE FROM suppression");
+    wy_ctx_free(c);
+}
+
+static enum wy_status oom_once(struct wy_ctx *ctx, void *user)
+{
+    const struct fixture *f = user;
+    struct wy_bank *bank = NULL;
+    enum wy_status st = wy_bank_open(ctx, f->store.path, &f->store.key, NULL, &bank);
+    if (st != WY_OK) {
+        return st;
+    }
+    struct seen s = {0};
+    st = wy_bank_fp_scan_values(bank, WY_FP_PDQ, f->other_bank, collect, &s);
+    assert_true(st == WY_OK || st == WY_ENOMEM);
+    if (st == WY_OK) {
+        assert_int_equal(s.count, OTHER_COUNT);
+    }
+    seen_free(&s);
+    wy_bank_close(bank);
+    return st;
+}
+
+static void test_oom(void **state)
+{
+    tsup_oom_sweep(oom_once, *state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_as_scan), cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_corrupt_row),  cmocka_unit_test(test_suppressed),
+        cmocka_unit_test(test_oom),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
