@@ -286,7 +286,9 @@ WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
 
 /**
  * wy_bank_fp_scan() without opening the source labels (`source` is ""): what a matcher loads,
- * since a match never shows the label, for one decryption per fingerprint instead of two.
+ * since a match never shows the label, for one decryption per fingerprint instead of two. Large
+ * scans open the values on a second thread while the store steps through rows; `fn` is still
+ * called on the caller's thread, one row at a time, in id order.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
     wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
