@@ -281,6 +281,9 @@ static enum wy_status mih_range(const struct wy_index *index, const struct wy__h
     if (q->radius > wy__mih_max_radius(index->mih)) {
         return flat_range(index, q, dihedral, fn, user);
     }
+    if (index->size == 0) {
+        return WY_OK; /* no blocks yet to verify against */
+    }
     struct mih_deliver d = {.index = index, .fn = fn, .user = user};
     wy__mih_range(index->mih, index->blocks, q, dihedral, mih_hit, &d);
     return WY_OK;
