@@ -9,7 +9,11 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_support.h"
@@ -449,4 +453,64 @@ struct wy_bank *tsup_store_create(struct wy_ctx *ctx, const struct tsup_store *s
         fail_msg("create: %s: %s", wy_status_name(st), diag.msg);
     }
     return bank;
+}
+
+struct wy_fingerprint tsup_make_fp(enum wy_fp_kind kind, uint64_t seed, int64_t case_id)
+{
+    struct wy_fingerprint fp;
+    memset(&fp, 0, sizeof fp);
+    fp.kind = kind;
+    fp.case_id = case_id;
+    fp.quality = kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ ? 90 : -1;
+    fp.frame_ms = kind == WY_FP_VIDEO_PDQ ? 1500 : -1;
+    fp.frame_end_ms = -1;
+    uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
+    const size_t len = kind == WY_FP_MD5 ? 16 : 32;
+    for (size_t i = 0; i < len; i++) {
+        fp.value[i] = (uint8_t)tsup_rand(&s);
+    }
+    return fp;
+}
+
+void tsup_store_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, err);
+    }
+    sqlite3_close(db);
+}
+
+void tsup_store_integrity_ok(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+void tsup_kill_when_grown(pid_t pid, const char *path, off_t bytes)
+{
+    const time_t deadline = time(NULL) + 120;
+    int status = 0;
+    while (file_size(path) < bytes && time(NULL) < deadline) {
+        assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* it must still be running */
+        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+    }
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
 }

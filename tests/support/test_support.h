@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -190,5 +191,21 @@ struct tsup_store {
 void tsup_store_init(struct tsup_store *s);
 void tsup_store_fini(struct tsup_store *s);
 struct wy_bank *tsup_store_create(struct wy_ctx *ctx, const struct tsup_store *s);
+
+/* A fingerprint of `kind` whose value is drawn from `seed` (the same seed, the same value), in
+ * case `case_id`, with no label; quality 90 and frame time 1.5 s where the kind has them. */
+struct wy_fingerprint tsup_make_fp(enum wy_fp_kind kind, uint64_t seed, int64_t case_id);
+
+/* Runs SQL on the store file through a connection of its own, as another program would (to
+ * forge or inspect what the API cannot); fails the test on an SQL error. */
+void tsup_store_sql(const char *path, const char *sql);
+
+/* Fails the test unless SQLite's integrity_check of the file says "ok". */
+void tsup_store_integrity_ok(const char *path);
+
+/* Waits (at most 2 minutes) until the file at `path` (a store's -wal) holds `bytes`, with the
+ * child `pid` still running, then kills it with SIGKILL and reaps it: a crash in the middle of
+ * its transaction. */
+void tsup_kill_when_grown(pid_t pid, const char *path, off_t bytes);
 
 #endif /* WY_TESTS_TEST_SUPPORT_H */

@@ -12,13 +12,10 @@
 #include "wy_setup.h"
 
 #include <dirent.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -46,18 +43,6 @@ static struct wy_bank *store_open(struct wy_ctx *ctx, const struct tsup_store *f
     return bank;
 }
 
-/* Runs SQL on the file with plain SQLite, outside the library. */
-static void raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        fail_msg("raw_sql: %s", err);
-    }
-    sqlite3_close(db);
-}
-
 static int64_t new_bank(struct wy_bank *bank, const char *name, int min_quality)
 {
     int64_t id = 0;
@@ -71,23 +56,6 @@ static int64_t new_case(struct wy_bank *bank, int64_t bank_id, const char *ref)
     struct wy_diag diag;
     assert_int_equal(wy_bank_case_new(bank, bank_id, ref, &c, &diag), WY_OK);
     return c.id;
-}
-
-static struct wy_fingerprint make_fp(enum wy_fp_kind kind, uint64_t seed, int64_t case_id)
-{
-    struct wy_fingerprint fp;
-    memset(&fp, 0, sizeof fp);
-    fp.kind = kind;
-    fp.case_id = case_id;
-    fp.quality = kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ ? 90 : -1;
-    fp.frame_ms = kind == WY_FP_VIDEO_PDQ ? 1500 : -1;
-    fp.frame_end_ms = -1;
-    uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
-    const size_t len = kind == WY_FP_MD5 ? 16 : 32;
-    for (size_t i = 0; i < len; i++) {
-        fp.value[i] = (uint8_t)tsup_rand(&s);
-    }
-    return fp;
 }
 
 static bool count_fp(void *user, const struct wy_fingerprint *fp)
@@ -298,13 +266,13 @@ static void test_migrate_from_v1(void **state)
     const int64_t b = new_bank(bank, "main", 0);
     const int64_t c1 = new_case(bank, b, "C1");
     const int64_t c2 = new_case(bank, b, "C2");
-    struct wy_fingerprint fps[3] = {make_fp(WY_FP_PDQ, 1, c1), make_fp(WY_FP_MD5, 2, c2),
-                                    make_fp(WY_FP_PDQ, 3, c1)};
+    struct wy_fingerprint fps[3] = {tsup_make_fp(WY_FP_PDQ, 1, c1), tsup_make_fp(WY_FP_MD5, 2, c2),
+                                    tsup_make_fp(WY_FP_PDQ, 3, c1)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 3, NULL), WY_OK);
     assert_int_equal(wy_bank_case_set_status(bank, c2, WY_CASE_WITHDRAWN), WY_OK);
     wy_bank_close(bank);
-    raw_sql(fx.path, DOWN_TO_V2 "DROP TABLE changes; DROP INDEX fingerprints_case; "
-                                "PRAGMA user_version = 1;");
+    tsup_store_sql(fx.path, DOWN_TO_V2 "DROP TABLE changes; DROP INDEX fingerprints_case; "
+                                       "PRAGMA user_version = 1;");
 
     bank = store_open(ctx, &fx);
     assert_int_equal(wy_bank_schema_version(bank), 4);
@@ -332,11 +300,12 @@ static void test_migrate_from_v2(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c1 = new_case(bank, new_bank(bank, "main", 0), "C1");
-    struct wy_fingerprint fps[2] = {make_fp(WY_FP_VIDEO_PDQ, 1, c1), make_fp(WY_FP_PDQ, 2, c1)};
+    struct wy_fingerprint fps[2] = {tsup_make_fp(WY_FP_VIDEO_PDQ, 1, c1),
+                                    tsup_make_fp(WY_FP_PDQ, 2, c1)};
     fps[0].frame_ms = 4000;
     assert_int_equal(wy_bank_fp_add(bank, fps, 2, NULL), WY_OK);
     wy_bank_close(bank);
-    raw_sql(fx.path, DOWN_TO_V2 "PRAGMA user_version = 2;");
+    tsup_store_sql(fx.path, DOWN_TO_V2 "PRAGMA user_version = 2;");
 
     bank = store_open(ctx, &fx);
     assert_int_equal(wy_bank_schema_version(bank), 4);
@@ -366,7 +335,7 @@ static void test_media_grouping(void **state)
     const int64_t tags[7] = {0, 5, 5, 5, 7, 7, 7};
     const int64_t cases[7] = {c1, c1, c1, c1, c1, c1, c2};
     for (int i = 0; i < 7; i++) {
-        fps[i] = make_fp(i == 0 ? WY_FP_PDQ : WY_FP_VIDEO_PDQ, (uint8_t)(i + 1), cases[i]);
+        fps[i] = tsup_make_fp(i == 0 ? WY_FP_PDQ : WY_FP_VIDEO_PDQ, (uint8_t)(i + 1), cases[i]);
         fps[i].media_id = tags[i];
         fps[i].frame_ms = i == 0 ? -1 : 1000 * i;
         fps[i].frame_end_ms = i == 2 ? 1000 * i + 2500 : -1;
@@ -382,7 +351,8 @@ static void test_media_grouping(void **state)
         assert_int_equal(back.frame_end_ms, i == 0 ? -1 : i == 2 ? 4500 : 1000 * i);
     }
     /* A failed registration leaves the caller's tags as they were. */
-    struct wy_fingerprint bad[2] = {make_fp(WY_FP_VIDEO_PDQ, 9, c1), make_fp(WY_FP_PDQ, 9, 999)};
+    struct wy_fingerprint bad[2] = {tsup_make_fp(WY_FP_VIDEO_PDQ, 9, c1),
+                                    tsup_make_fp(WY_FP_PDQ, 9, 999)};
     bad[0].frame_ms = 0;
     bad[0].media_id = bad[1].media_id = 3;
     assert_int_equal(wy_bank_fp_add(bank, bad, 2, NULL), WY_ENOENT);
@@ -398,7 +368,7 @@ static void test_future_schema_refused(void **state)
     struct tsup_store fx;
     tsup_store_init(&fx);
     wy_bank_close(tsup_store_create(ctx, &fx));
-    raw_sql(fx.path, "PRAGMA user_version = 99;");
+    tsup_store_sql(fx.path, "PRAGMA user_version = 99;");
     struct wy_bank *bank = NULL;
     struct wy_diag diag;
     assert_int_equal(wy_bank_open(ctx, fx.path, &fx.key, &diag, &bank), WY_ENOTSUP);
@@ -455,8 +425,9 @@ static void test_persistence_encrypted(void **state)
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t b = new_bank(bank, "main", 50);
     const int64_t c = new_case(bank, b, "CASE-1");
-    struct wy_fingerprint fps[4] = {make_fp(WY_FP_PDQ, 10, c), make_fp(WY_FP_VIDEO_PDQ, 11, c),
-                                    make_fp(WY_FP_MD5, 12, c), make_fp(WY_FP_SHA256, 13, c)};
+    struct wy_fingerprint fps[4] = {
+        tsup_make_fp(WY_FP_PDQ, 10, c), tsup_make_fp(WY_FP_VIDEO_PDQ, 11, c),
+        tsup_make_fp(WY_FP_MD5, 12, c), tsup_make_fp(WY_FP_SHA256, 13, c)};
     snprintf(fps[0].source, sizeof fps[0].source, "%s", secret_source);
     assert_int_equal(wy_bank_fp_add(bank, fps, 4, NULL), WY_OK);
     assert_int_equal(wy_bank_case_set_notes(bank, c, secret_notes), WY_OK);
@@ -493,12 +464,12 @@ static void test_swapped_ciphertext_detected(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
-    struct wy_fingerprint fps[2] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_PDQ, 2, c)};
+    struct wy_fingerprint fps[2] = {tsup_make_fp(WY_FP_PDQ, 1, c), tsup_make_fp(WY_FP_PDQ, 2, c)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 2, NULL), WY_OK);
     wy_bank_close(bank);
-    raw_sql(fx.path, "UPDATE fingerprints SET value_cipher = "
-                     "(SELECT value_cipher FROM fingerprints ORDER BY id LIMIT 1) "
-                     "WHERE id = (SELECT MAX(id) FROM fingerprints);");
+    tsup_store_sql(fx.path, "UPDATE fingerprints SET value_cipher = "
+                            "(SELECT value_cipher FROM fingerprints ORDER BY id LIMIT 1) "
+                            "WHERE id = (SELECT MAX(id) FROM fingerprints);");
     bank = store_open(ctx, &fx);
     struct wy_fingerprint back;
     assert_int_equal(wy_bank_fp_get(bank, fps[0].id, &back), WY_OK);
@@ -637,7 +608,7 @@ static void test_fp_add_all_or_nothing(void **state)
     assert_int_equal(seq0, 0);
     struct wy_fingerprint fps[10];
     for (size_t i = 0; i < 10; i++) {
-        fps[i] = make_fp(WY_FP_PDQ, i, c);
+        fps[i] = tsup_make_fp(WY_FP_PDQ, i, c);
     }
     fps[7].kind = (enum wy_fp_kind)9;
     struct wy_diag diag;
@@ -675,7 +646,7 @@ static void test_quality_floor(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 50), "C");
-    struct wy_fingerprint fp = make_fp(WY_FP_PDQ, 1, c);
+    struct wy_fingerprint fp = tsup_make_fp(WY_FP_PDQ, 1, c);
     fp.quality = 49;
     struct wy_diag diag;
     assert_int_equal(wy_bank_fp_add(bank, &fp, 1, &diag), WY_EINVAL);
@@ -688,7 +659,7 @@ static void test_quality_floor(void **state)
     fp.frame_ms = -1;
     assert_int_equal(wy_bank_fp_add(bank, &fp, 1, &diag), WY_EINVAL);
     /* Exact hashes have no quality: the floor does not apply. */
-    struct wy_fingerprint md5 = make_fp(WY_FP_MD5, 2, c);
+    struct wy_fingerprint md5 = tsup_make_fp(WY_FP_MD5, 2, c);
     md5.quality = 0;
     assert_int_equal(wy_bank_fp_add(bank, &md5, 1, &diag), WY_OK);
     struct wy_fingerprint back;
@@ -711,7 +682,7 @@ static void test_withdrawal_seen_by_other_connection(void **state)
     const int64_t other = new_case(writer, b, "D");
     struct wy_fingerprint fps[6];
     for (size_t i = 0; i < 6; i++) {
-        fps[i] = make_fp(WY_FP_PDQ, i, i < 5 ? c : other);
+        fps[i] = tsup_make_fp(WY_FP_PDQ, i, i < 5 ? c : other);
     }
     assert_int_equal(wy_bank_fp_add(writer, fps, 6, NULL), WY_OK);
     struct wy_bank *reader = store_open(ctx, &fx);
@@ -723,7 +694,7 @@ static void test_withdrawal_seen_by_other_connection(void **state)
     assert_int_equal(wy_bank_case_find(reader, "C", &info), WY_OK);
     assert_int_equal(info.status, WY_CASE_WITHDRAWN);
     assert_int_equal(info.fingerprint_count, 0);
-    struct wy_fingerprint more = make_fp(WY_FP_PDQ, 77, c);
+    struct wy_fingerprint more = tsup_make_fp(WY_FP_PDQ, 77, c);
     struct wy_diag diag;
     assert_int_equal(wy_bank_fp_add(reader, &more, 1, &diag), WY_EINVAL);
     assert_non_null(strstr(diag.msg, "withdrawn"));
@@ -752,8 +723,8 @@ static void test_change_feed(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
-    struct wy_fingerprint fps[3] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_MD5, 2, c),
-                                    make_fp(WY_FP_SHA256, 3, c)};
+    struct wy_fingerprint fps[3] = {tsup_make_fp(WY_FP_PDQ, 1, c), tsup_make_fp(WY_FP_MD5, 2, c),
+                                    tsup_make_fp(WY_FP_SHA256, 3, c)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 3, NULL), WY_OK);
     int64_t after_add = 0;
     assert_int_equal(wy_bank_seq(bank, &after_add), WY_OK);
@@ -809,8 +780,9 @@ static void test_blind_lookup(void **state)
     const int64_t b = new_bank(bank, "main", 0);
     const int64_t c1 = new_case(bank, b, "C1");
     const int64_t c2 = new_case(bank, b, "C2");
-    struct wy_fingerprint fps[4] = {make_fp(WY_FP_MD5, 1, c1), make_fp(WY_FP_SHA256, 2, c1),
-                                    make_fp(WY_FP_MD5, 1, c2), make_fp(WY_FP_SHA256, 3, c2)};
+    struct wy_fingerprint fps[4] = {
+        tsup_make_fp(WY_FP_MD5, 1, c1), tsup_make_fp(WY_FP_SHA256, 2, c1),
+        tsup_make_fp(WY_FP_MD5, 1, c2), tsup_make_fp(WY_FP_SHA256, 3, c2)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 4, NULL), WY_OK);
     struct hits h = {0};
     assert_int_equal(wy_bank_fp_lookup(bank, WY_FP_MD5, fps[0].value, collect_hit, &h), WY_OK);
@@ -840,8 +812,8 @@ static void test_suppression(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
-    struct wy_fingerprint fps[3] = {make_fp(WY_FP_PDQ, 1, c), make_fp(WY_FP_PDQ, 2, c),
-                                    make_fp(WY_FP_MD5, 3, c)};
+    struct wy_fingerprint fps[3] = {tsup_make_fp(WY_FP_PDQ, 1, c), tsup_make_fp(WY_FP_PDQ, 2, c),
+                                    tsup_make_fp(WY_FP_MD5, 3, c)};
     assert_int_equal(wy_bank_fp_add(bank, fps, 3, NULL), WY_OK);
     bool suppressed = true;
     assert_int_equal(wy_bank_is_suppressed(bank, WY_FP_PDQ, fps[0].value, &suppressed), WY_OK);
@@ -882,7 +854,7 @@ static void test_scan_values(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C-1");
-    struct wy_fingerprint fp = make_fp(WY_FP_PDQ, 3, c);
+    struct wy_fingerprint fp = tsup_make_fp(WY_FP_PDQ, 3, c);
     snprintf(fp.source, sizeof fp.source, "%s", "IMG_0001.jpg");
     assert_int_equal(wy_bank_fp_add(bank, &fp, 1, NULL), WY_OK);
     assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, expect_unlabelled, &fp), WY_OK);
@@ -913,7 +885,7 @@ WY_NORETURN static void crash_child(const struct tsup_store *fx, int64_t case_id
         _exit(3);
     }
     for (size_t i = 0; i < CRASH_COUNT; i++) {
-        fps[i] = make_fp(WY_FP_PDQ, i, case_id);
+        fps[i] = tsup_make_fp(WY_FP_PDQ, i, case_id);
         snprintf(fps[i].source, sizeof fps[i].source, "frame-%zu.jpg", i);
     }
     if (write(ready_fd, "r", 1) != 1) {
@@ -923,39 +895,6 @@ WY_NORETURN static void crash_child(const struct tsup_store *fx, int64_t case_id
     _exit(st == WY_OK ? 0 : 5);
 }
 
-static off_t file_size(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-/* Waits until the child's transaction has spilled well into the WAL, then kills it. */
-static void kill_mid_transaction(pid_t pid, const char *wal)
-{
-    const time_t deadline = time(NULL) + 120;
-    int status = 0;
-    while (file_size(wal) < CRASH_WAL_BYTES && time(NULL) < deadline) {
-        assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* it must still be running */
-        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
-    }
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
-}
-
-static void assert_integrity_ok(const char *path)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-}
-
 static void test_crash_during_registration(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -963,7 +902,7 @@ static void test_crash_during_registration(void **state)
     tsup_store_init(&fx);
     struct wy_bank *bank = tsup_store_create(ctx, &fx);
     const int64_t c = new_case(bank, new_bank(bank, "main", 0), "C");
-    struct wy_fingerprint before = make_fp(WY_FP_PDQ, 999999, c);
+    struct wy_fingerprint before = tsup_make_fp(WY_FP_PDQ, 999999, c);
     assert_int_equal(wy_bank_fp_add(bank, &before, 1, NULL), WY_OK);
     wy_bank_close(bank); /* no connection may cross the fork */
 
@@ -981,7 +920,7 @@ static void test_crash_during_registration(void **state)
     close(pipe_fd[0]);
     char wal[256];
     snprintf(wal, sizeof wal, "%s-wal", fx.path);
-    kill_mid_transaction(pid, wal);
+    tsup_kill_when_grown(pid, wal, CRASH_WAL_BYTES);
 
     bank = store_open(ctx, &fx);
     const size_t n = scan_count(bank, WY_FP_PDQ, 0);
@@ -990,7 +929,7 @@ static void test_crash_during_registration(void **state)
     assert_int_equal(wy_bank_fp_get(bank, before.id, &back), WY_OK);
     assert_memory_equal(back.value, before.value, sizeof back.value);
     wy_bank_close(bank);
-    assert_integrity_ok(fx.path);
+    tsup_store_integrity_ok(fx.path);
     tsup_store_fini(&fx);
 }
 

@@ -16,13 +16,9 @@
  */
 #include "wy_setup.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -60,34 +56,6 @@ static void assert_key_refused(struct wy_ctx *ctx, const char *path, const struc
     assert_int_equal(try_open(ctx, path, key, &diag, &bank), WY_EINVAL);
     assert_string_equal(diag.msg, "the key does not open this store");
     assert_null(bank);
-}
-
-static void raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        fail_msg("raw_sql: %s", err);
-    }
-    sqlite3_close(db);
-}
-
-static struct wy_fingerprint make_fp(enum wy_fp_kind kind, uint64_t seed, int64_t case_id)
-{
-    struct wy_fingerprint fp;
-    memset(&fp, 0, sizeof fp);
-    fp.kind = kind;
-    fp.case_id = case_id;
-    fp.quality = kind == WY_FP_PDQ || kind == WY_FP_VIDEO_PDQ ? 90 : -1;
-    fp.frame_ms = kind == WY_FP_VIDEO_PDQ ? 1500 : -1;
-    fp.frame_end_ms = -1;
-    uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
-    const size_t len = kind == WY_FP_MD5 ? 16 : 32;
-    for (size_t i = 0; i < len; i++) {
-        fp.value[i] = (uint8_t)tsup_rand(&s);
-    }
-    return fp;
 }
 
 static struct wy_bank_key new_key(void)
@@ -142,7 +110,7 @@ static struct population *populate(struct wy_bank *bank)
         }
     }
     for (size_t i = 0; i < FP_COUNT; i++) {
-        p->fps[i] = make_fp(kind_of(i), i == 10 ? 2 : i, p->cases[i % CASE_COUNT]);
+        p->fps[i] = tsup_make_fp(kind_of(i), i == 10 ? 2 : i, p->cases[i % CASE_COUNT]);
         if (i % 3 != 2) {
             snprintf(p->fps[i].source, sizeof p->fps[i].source, "IMG_%04zu_private.jpg", i);
             p->labels++;
@@ -153,7 +121,7 @@ static struct population *populate(struct wy_bank *bank)
                      WY_OK);
     for (size_t s = 0; s < SUP_COUNT; s++) {
         const struct wy_fingerprint fp =
-            s < 5 ? p->fps[s * 13 + 4] : make_fp(kind_of(s), 100000 + s, 0);
+            s < 5 ? p->fps[s * 13 + 4] : tsup_make_fp(kind_of(s), 100000 + s, 0);
         p->sup_kind[s] = fp.kind;
         memcpy(p->sup_value[s], fp.value, sizeof p->sup_value[s]);
         assert_int_equal(wy_bank_suppress(bank, fp.kind, fp.value, "logo"), WY_OK);
@@ -507,7 +475,7 @@ static void test_rekey_feed_and_stale_handles(void **state)
     assert_int_equal(wy_bank_bank_create(bank, "other", 31, 0, &other, NULL), WY_OK);
     struct wy_case_info c;
     assert_int_equal(wy_bank_case_new(bank, other, "O-1", &c, NULL), WY_OK);
-    struct wy_fingerprint fresh = make_fp(WY_FP_PDQ, 777777, c.id);
+    struct wy_fingerprint fresh = tsup_make_fp(WY_FP_PDQ, 777777, c.id);
     assert_int_equal(wy_bank_fp_add(bank, &fresh, 1, NULL), WY_OK);
     assert_int_equal(wy_matcher_sync(m), WY_OK);
     assert_int_equal(wy_matcher_size(m), loaded + 1);
@@ -515,7 +483,7 @@ static void test_rekey_feed_and_stale_handles(void **state)
     assert_int_equal(matches(m, fresh.value), 1);
 
     struct wy_diag diag;
-    struct wy_fingerprint late = make_fp(WY_FP_PDQ, 888888, p->cases[0]);
+    struct wy_fingerprint late = tsup_make_fp(WY_FP_PDQ, 888888, p->cases[0]);
     assert_int_equal(wy_bank_fp_add(stale, &late, 1, &diag), WY_EINVAL);
     assert_non_null(strstr(diag.msg, "reopen it with the new key"));
     assert_int_equal(late.id, 0);
@@ -577,15 +545,15 @@ static void test_rekey_corrupt_row_changes_nothing(void **state)
     struct population *p = populate(bank);
     wy_bank_close(bank);
     /* A suppression entry of an unknown kind: found after every fingerprint was resealed. */
-    raw_sql(fx.path, "UPDATE suppression SET kind = 9 WHERE rowid = 3;");
+    tsup_store_sql(fx.path, "UPDATE suppression SET kind = 9 WHERE rowid = 3;");
     expect_refused(ctx, &fx, p, "a suppression entry does not decrypt; nothing was changed");
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE suppression SET kind = %d WHERE rowid = 3;",
              (int)p->sup_kind[2]);
-    raw_sql(fx.path, sql);
+    tsup_store_sql(fx.path, sql);
     /* A ciphertext moved to another row (its associated data no longer matches). */
-    raw_sql(fx.path, "UPDATE fingerprints SET value_cipher = "
-                     "(SELECT value_cipher FROM fingerprints WHERE id = 1) WHERE id = 500;");
+    tsup_store_sql(fx.path, "UPDATE fingerprints SET value_cipher = "
+                            "(SELECT value_cipher FROM fingerprints WHERE id = 1) WHERE id = 500;");
     expect_refused(ctx, &fx, p, "fingerprint 500 does not decrypt; nothing was changed");
     free(p);
     tsup_store_fini(&fx);
@@ -663,45 +631,13 @@ WY_NORETURN static void crash_child(const struct tsup_store *fx, const struct wy
     _exit(st == WY_OK ? 0 : 5);
 }
 
-static off_t file_size(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-/* Waits until the child's transaction has spilled well into the WAL, then kills it. */
-static void kill_mid_transaction(pid_t pid, const char *wal)
-{
-    const time_t deadline = time(NULL) + 120;
-    int status = 0;
-    while (file_size(wal) < CRASH_WAL_BYTES && time(NULL) < deadline) {
-        assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* it must still be running */
-        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
-    }
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
-}
-
-static void assert_integrity_ok(const char *path)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-}
-
-/* Every fingerprint is frame-N.jpg holding make_fp(PDQ, N): checks value and label together. */
+/* Every fingerprint is frame-N.jpg holding tsup_make_fp(PDQ, N): checks value and label together.
+ */
 static bool check_crash_fp(void *user, const struct wy_fingerprint *fp)
 {
     size_t n = 0;
     assert_int_equal(sscanf(fp->source, "frame-%zu.jpg", &n), 1);
-    const struct wy_fingerprint want = make_fp(WY_FP_PDQ, n, fp->case_id);
+    const struct wy_fingerprint want = tsup_make_fp(WY_FP_PDQ, n, fp->case_id);
     assert_memory_equal(fp->value, want.value, sizeof fp->value);
     (*(size_t *)user)++;
     return true;
@@ -720,7 +656,7 @@ static void test_rekey_crash(void **state)
     struct wy_fingerprint *fps = calloc(CRASH_COUNT, sizeof *fps);
     assert_non_null(fps);
     for (size_t i = 0; i < CRASH_COUNT; i++) {
-        fps[i] = make_fp(WY_FP_PDQ, i, c.id);
+        fps[i] = tsup_make_fp(WY_FP_PDQ, i, c.id);
         snprintf(fps[i].source, sizeof fps[i].source, "frame-%zu.jpg", i);
     }
     assert_int_equal(wy_bank_fp_add(bank, fps, CRASH_COUNT, NULL), WY_OK);
@@ -743,7 +679,7 @@ static void test_rekey_crash(void **state)
     close(pipe_fd[0]);
     char wal[256];
     snprintf(wal, sizeof wal, "%s-wal", fx.path);
-    kill_mid_transaction(pid, wal);
+    tsup_kill_when_grown(pid, wal, CRASH_WAL_BYTES);
 
     /* Exactly one of the keys opens the store, and everything reads back under it. */
     struct wy_bank *old_bank = NULL;
@@ -760,7 +696,7 @@ static void test_rekey_crash(void **state)
     assert_int_equal(wy_bank_case_notes(bank, c.id, notes), WY_OK);
     assert_string_equal(notes, "notes survive");
     wy_bank_close(bank);
-    assert_integrity_ok(fx.path);
+    tsup_store_integrity_ok(fx.path);
     tsup_store_fini(&fx);
 }
 

@@ -12,7 +12,6 @@
  */
 #include "wy_setup.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,29 +60,13 @@ struct fixture {
     int64_t other_bank;
 };
 
-static struct wy_fingerprint make_fp(uint64_t seed, int64_t case_id)
-{
-    struct wy_fingerprint fp;
-    memset(&fp, 0, sizeof fp);
-    fp.kind = WY_FP_PDQ;
-    fp.case_id = case_id;
-    fp.quality = 90;
-    fp.frame_ms = -1;
-    fp.frame_end_ms = -1;
-    uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
-    for (size_t i = 0; i < 32; i++) {
-        fp.value[i] = (uint8_t)tsup_rand(&s);
-    }
-    snprintf(fp.source, sizeof fp.source, "IMG_%05u.jpg", (unsigned)seed);
-    return fp;
-}
-
 static void add_many(struct wy_bank *bank, int64_t case_id, uint64_t first, size_t n)
 {
     struct wy_fingerprint *fps = calloc(n, sizeof *fps);
     assert_non_null(fps);
     for (size_t i = 0; i < n; i++) {
-        fps[i] = make_fp(first + i, case_id);
+        fps[i] = tsup_make_fp(WY_FP_PDQ, first + i, case_id);
+        snprintf(fps[i].source, sizeof fps[i].source, "IMG_%05u.jpg", (unsigned)(first + i));
     }
     assert_int_equal(wy_bank_fp_add(bank, fps, n, NULL), WY_OK);
     free(fps);
@@ -184,17 +167,6 @@ static void test_stop(void **state)
     wy_ctx_free(c);
 }
 
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, err);
-    }
-    sqlite3_close(db);
-}
-
 /* A forged row stops the scan with WY_ECORRUPT: every row before it delivered, none after. */
 static void test_corrupt_row(void **state)
 {
@@ -213,7 +185,7 @@ static void test_corrupt_row(void **state)
                  "CREATE TABLE keep AS SELECT id, value_cipher FROM fingerprints WHERE id = %lld;"
                  "UPDATE fingerprints SET value_cipher = randomblob(72) WHERE id = %lld",
                  (long long)all.ids[at[i]], (long long)all.ids[at[i]]);
-        exec_sql(f->store.path, sql);
+        tsup_store_sql(f->store.path, sql);
         bank = open_store(c, f);
         struct seen s = {0};
         assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &s), WY_ECORRUPT);
@@ -221,9 +193,9 @@ static void test_corrupt_row(void **state)
         assert_memory_equal(s.ids, all.ids, s.count * sizeof *s.ids);
         seen_free(&s);
         wy_bank_close(bank);
-        exec_sql(f->store.path, "UPDATE fingerprints SET value_cipher = (SELECT value_cipher "
-                                "FROM keep WHERE keep.id = fingerprints.id) WHERE id IN "
-                                "(SELECT id FROM keep); DROP TABLE keep");
+        tsup_store_sql(f->store.path, "UPDATE fingerprints SET value_cipher = (SELECT value_cipher "
+                                      "FROM keep WHERE keep.id = fingerprints.id) WHERE id IN "
+                                      "(SELECT id FROM keep); DROP TABLE keep");
     }
     seen_free(&all);
     wy_ctx_free(c);
@@ -258,7 +230,7 @@ static void test_suppressed(void **state)
     seen_free(&slow);
     seen_free(&all);
     wy_bank_close(bank);
-    exec_sql(f->store.path, "DELETE FROM suppression");
+    tsup_store_sql(f->store.path, "DELETE FROM suppression");
     wy_ctx_free(c);
 }
 
