@@ -156,7 +156,8 @@ static int deliver(struct scan *s, struct batch *b)
                 verdict = WY__STOP;
             }
         }
-        wy__bank_wipe(&b->fps[i], sizeof b->fps[i]);
+        /* The value is the only plaintext: this scan never opens labels. */
+        wy__bank_wipe(b->fps[i].value, sizeof b->fps[i].value);
     }
     b->count = 0;
     return verdict;

@@ -209,18 +209,11 @@ static void write_words(struct wy_index *index, size_t slot, const uint64_t *wor
     }
 }
 
-static void read_words(const struct wy_index *index, size_t slot, uint64_t *words)
-{
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        words[w] = wy__index_word(index->blocks, slot, w);
-    }
-}
-
 /* Moves entry `from` into slot `to` and points its map bucket there. */
 static void move_entry(struct wy_index *index, size_t from, size_t to)
 {
     uint64_t words[WY__INDEX_WORDS];
-    read_words(index, from, words);
+    wy__index_words(index->blocks, from, words);
     write_words(index, to, words);
     index->ids[to] = index->ids[from];
     const size_t bucket = map_find(index, index->ids[from]);
@@ -236,21 +229,21 @@ static void move_entry(struct wy_index *index, size_t from, size_t to)
 static enum wy_status mih_added(struct wy_index *index, size_t slot)
 {
     uint64_t words[WY__INDEX_WORDS];
-    read_words(index, slot, words);
+    wy__index_words(index->blocks, slot, words);
     return wy__mih_add(index->mih, words, (uint32_t)slot);
 }
 
 static void mih_moved(struct wy_index *index, size_t from, size_t to)
 {
     uint64_t words[WY__INDEX_WORDS];
-    read_words(index, to, words); /* already copied there */
+    wy__index_words(index->blocks, to, words); /* already copied there */
     wy__mih_move(index->mih, words, (uint32_t)from, (uint32_t)to);
 }
 
 static void mih_removing(struct wy_index *index, size_t slot)
 {
     uint64_t words[WY__INDEX_WORDS];
-    read_words(index, slot, words);
+    wy__index_words(index->blocks, slot, words);
     const enum wy_status st = wy__mih_remove(index->mih, words, (uint32_t)slot);
     WY_ASSERT(st == WY_OK); /* the tables hold every entry of the store */
     (void)st;

@@ -86,7 +86,16 @@ static inline uint64_t wy__index_word(const uint64_t *blocks, size_t slot, unsig
                   slot % WY__INDEX_LANES];
 }
 
-/* Converts a hash to words and back (little-endian reads of its 8-byte groups). */
+/* All four words of entry `slot`. */
+static inline void wy__index_words(const uint64_t *blocks, size_t slot,
+                                   uint64_t words[WY__INDEX_WORDS])
+{
+    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
+        words[w] = wy__index_word(blocks, slot, w);
+    }
+}
+
+/* Converts a hash to words (little-endian reads of its 8-byte groups). */
 void wy__index_hash_words(const struct wy_pdq_hash *hash, uint64_t words[WY__INDEX_WORDS]);
 
 /*

@@ -117,11 +117,11 @@ static struct mih_entry make_entry(const struct wy__mih *mih, const uint64_t *wo
     return e;
 }
 
-static unsigned slot_distance(const uint64_t *blocks, size_t slot, const uint64_t *q)
+static unsigned distance(const uint64_t *a, const uint64_t *b)
 {
     unsigned d = 0;
     for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        d += (unsigned)WY_POPCOUNT64(wy__index_word(blocks, slot, w) ^ q[w]);
+        d += (unsigned)WY_POPCOUNT64(a[w] ^ b[w]);
     }
     return d;
 }
@@ -134,12 +134,8 @@ static struct mih_bucket *bucket_of(const struct wy__mih *mih, unsigned table, u
 /* ---- search ---- */
 
 /* Whether an earlier table also reaches this code: then that table reports it. */
-static bool found_earlier(const struct search *s, size_t slot, unsigned table)
+static bool found_earlier(const struct search *s, const uint64_t *words, unsigned table)
 {
-    uint64_t words[WY__INDEX_WORDS];
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        words[w] = wy__index_word(s->blocks, slot, w);
-    }
     for (unsigned j = 0; j < table; j++) {
         const uint32_t diff = substring(s->mih, words, j) ^ s->keys[j];
         if (s->table_radius[j] >= 0 && WY_POPCOUNT64(diff) <= s->table_radius[j]) {
@@ -150,10 +146,10 @@ static bool found_earlier(const struct search *s, size_t slot, unsigned table)
 }
 
 /* For dihedral search: whether this query is the closest one (lowest index on ties). */
-static bool closest_query(const struct search *s, size_t slot, unsigned d)
+static bool closest_query(const struct search *s, const uint64_t *words, unsigned d)
 {
     for (unsigned k = 0; k < s->q->count; k++) {
-        const unsigned dk = slot_distance(s->blocks, slot, s->q->words[k]);
+        const unsigned dk = distance(words, s->q->words[k]);
         if (dk < d || (dk == d && k < s->query)) {
             return false;
         }
@@ -161,14 +157,17 @@ static bool closest_query(const struct search *s, size_t slot, unsigned d)
     return true;
 }
 
-/* The cold path: an entry that passed the filter. False once fn says stop. */
+/* The cold path: an entry that passed the filter, its code read once from the store. False once
+ * fn says stop. */
 static bool verify(const struct search *s, uint32_t slot, unsigned table)
 {
-    const unsigned d = slot_distance(s->blocks, slot, s->words);
-    if (d > s->q->radius || found_earlier(s, slot, table)) {
+    uint64_t words[WY__INDEX_WORDS];
+    wy__index_words(s->blocks, slot, words);
+    const unsigned d = distance(words, s->words);
+    if (d > s->q->radius || found_earlier(s, words, table)) {
         return true;
     }
-    if (s->min_only && !closest_query(s, slot, d)) {
+    if (s->min_only && !closest_query(s, words, d)) {
         return true;
     }
     const struct wy__hamming_hit hit = {
@@ -432,13 +431,6 @@ size_t wy__mih_memory_bytes(const struct wy__mih *mih)
 
 /* ---- updates ---- */
 
-static void slot_words(const uint64_t *blocks, size_t slot, uint64_t *words)
-{
-    for (unsigned w = 0; w < WY__INDEX_WORDS; w++) {
-        words[w] = wy__index_word(blocks, slot, w);
-    }
-}
-
 /* Parts of a table for fill_staged(): keys by their high half, at most 2^8 of them. */
 #define MAX_PARTS 256
 
@@ -455,7 +447,7 @@ static void count_tables(struct wy__mih *mih, const uint64_t *blocks, size_t cou
     memset(counts, 0, buckets * sizeof *counts);
     uint64_t words[WY__INDEX_WORDS];
     for (size_t slot = 0; slot < count; slot++) {
-        slot_words(blocks, slot, words);
+        wy__index_words(blocks, slot, words);
         for (unsigned t = 0; t < mih->substrings; t++) {
             counts[((size_t)t << mih->key_bits) | substring(mih, words, t)]++;
         }
@@ -496,7 +488,7 @@ static void fill_direct(struct wy__mih *mih, const uint64_t *blocks, size_t coun
 {
     uint64_t words[WY__INDEX_WORDS];
     for (size_t slot = 0; slot < count; slot++) {
-        slot_words(blocks, slot, words);
+        wy__index_words(blocks, slot, words);
         struct mih_bucket *b = bucket_of(mih, t, substring(mih, words, t));
         b->items[b->len++] = make_entry(mih, words, t, (uint32_t)slot);
     }
@@ -525,7 +517,7 @@ static void fill_staged(struct wy__mih *mih, const uint64_t *blocks, size_t coun
     }
     uint64_t words[WY__INDEX_WORDS];
     for (size_t slot = 0; slot < count; slot++) {
-        slot_words(blocks, slot, words);
+        wy__index_words(blocks, slot, words);
         const uint32_t key = substring(mih, words, t);
         const size_t at = cursor[key >> shift]++;
         st->entries[at] = make_entry(mih, words, t, (uint32_t)slot);
