@@ -7,8 +7,8 @@
  * same order, across batch boundaries (batches are 2,048 rows; the store here holds 5,000 of one
  * bank and 700 of another); stop exactly where the callback says; stop with WY_ECORRUPT at a
  * forged row with every row before it delivered and none after; leave out suppressed values
- * (checked in C for this scan, by a subquery for the others); and fail cleanly on every
- * allocation failure.
+ * (checked in C for this scan, by a subquery for the others), and refuse a malformed entry of
+ * that list; and fail cleanly on every allocation failure.
  */
 #include "wy_setup.h"
 
@@ -234,6 +234,24 @@ static void test_suppressed(void **state)
     wy_ctx_free(c);
 }
 
+/* A suppression entry whose blind value has the wrong length is a corrupt store, said so. */
+static void test_malformed_suppression(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    tsup_store_sql(f->store.path, "INSERT INTO suppression (kind, blind, value_cipher, reason) "
+                                  "VALUES (1, x'0102', x'00', 'forged')");
+    struct wy_bank *bank = open_store(c, f);
+    struct seen s = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &s), WY_ECORRUPT);
+    assert_int_equal(s.count, 0);
+    seen_free(&s);
+    wy_bank_close(bank);
+    tsup_store_sql(f->store.path, "DELETE FROM suppression");
+    wy_ctx_free(c);
+}
+
 static enum wy_status oom_once(struct wy_ctx *ctx, void *user)
 {
     const struct fixture *f = user;
@@ -261,9 +279,9 @@ static void test_oom(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_as_scan), cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_corrupt_row),  cmocka_unit_test(test_suppressed),
-        cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_same_as_scan),          cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_corrupt_row),           cmocka_unit_test(test_suppressed),
+        cmocka_unit_test(test_malformed_suppression), cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
