@@ -15,16 +15,11 @@
  */
 #include "wy_setup.h"
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/display.h>
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "core/core_int.h"
+#include "decode/decode_avlib.h"
 #include "withyou/decode.h"
 #include "withyou/video.h"
 
@@ -110,14 +105,14 @@ struct run {
 
 static void run_fini(struct run *r)
 {
-    sws_freeContext(r->sws);
-    av_frame_free(&r->frame);
-    av_packet_free(&r->pkt);
-    avcodec_free_context(&r->dec);
-    avformat_close_input(&r->fmt);
+    wy__av.sws_freeContext(r->sws);
+    wy__av.av_frame_free(&r->frame);
+    wy__av.av_packet_free(&r->pkt);
+    wy__av.avcodec_free_context(&r->dec);
+    wy__av.avformat_close_input(&r->fmt);
     if (r->io != NULL) {
-        av_freep(&r->io->buffer);
-        avio_context_free(&r->io);
+        wy__av.av_freep(&r->io->buffer);
+        wy__av.avio_context_free(&r->io);
     }
     wy__free(r->ctx, r->plane);
     wy__free(r->ctx, r->rotated);
@@ -125,7 +120,7 @@ static void run_fini(struct run *r)
 
 static void av_message(int err, char *buf, size_t len)
 {
-    if (av_strerror(err, buf, len) != 0) {
+    if (wy__av.av_strerror(err, buf, len) != 0) {
         snprintf(buf, len, "error %d", err);
     }
 }
@@ -139,26 +134,27 @@ static enum wy_status fail_av(struct run *r, enum wy_status st, const char *what
 
 static enum wy_status open_input(struct run *r)
 {
-    uint8_t *buf = av_malloc(IO_BUFFER_BYTES);
+    uint8_t *buf = wy__av.av_malloc(IO_BUFFER_BYTES);
     if (buf == NULL) {
         return WY_ENOMEM;
     }
-    r->io = avio_alloc_context(buf, IO_BUFFER_BYTES, 0, &r->reader, mem_read, NULL, mem_seek);
+    r->io =
+        wy__av.avio_alloc_context(buf, IO_BUFFER_BYTES, 0, &r->reader, mem_read, NULL, mem_seek);
     if (r->io == NULL) {
-        av_free(buf);
+        wy__av.av_free(buf);
         return WY_ENOMEM;
     }
-    r->fmt = avformat_alloc_context();
+    r->fmt = wy__av.avformat_alloc_context();
     if (r->fmt == NULL) {
         return WY_ENOMEM;
     }
     r->fmt->pb = r->io;
     r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    r->fmt->format_whitelist = av_strdup(FORMAT_WHITELIST);
+    r->fmt->format_whitelist = wy__av.av_strdup(FORMAT_WHITELIST);
     if (r->fmt->format_whitelist == NULL) {
         return WY_ENOMEM;
     }
-    const int err = avformat_open_input(&r->fmt, NULL, NULL, NULL);
+    const int err = wy__av.avformat_open_input(&r->fmt, NULL, NULL, NULL);
     if (err < 0) {
         /* avformat_open_input frees the context on failure. */
         return fail_av(r, err == AVERROR(ENOMEM) ? WY_ENOMEM : WY_EFORMAT, "cannot open", err);
@@ -167,7 +163,7 @@ static enum wy_status open_input(struct run *r)
         return wy__fail(r->diag, WY_ETOOBIG, "video: %u streams, limit %u", r->fmt->nb_streams,
                         r->opts->max_streams);
     }
-    const int info_err = avformat_find_stream_info(r->fmt, NULL);
+    const int info_err = wy__av.avformat_find_stream_info(r->fmt, NULL);
     if (info_err < 0) {
         return fail_av(r, WY_ECORRUPT, "cannot read stream info", info_err);
     }
@@ -180,7 +176,7 @@ static int display_rotation(const AVStream *st, bool *flip)
 {
     size_t size = 0;
     const int32_t *m =
-        (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+        (const int32_t *)wy__av.av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
     *flip = false;
     if (m == NULL || size < 9 * sizeof(int32_t)) {
         return 0;
@@ -190,9 +186,9 @@ static int display_rotation(const AVStream *st, bool *flip)
     memcpy(mm, m, sizeof mm);
     if ((int64_t)mm[0] * mm[4] - (int64_t)mm[1] * mm[3] < 0) {
         *flip = true;
-        av_display_matrix_flip(mm, 1, 0);
+        wy__av.av_display_matrix_flip(mm, 1, 0);
     }
-    const double angle = -av_display_rotation_get(mm);
+    const double angle = -wy__av.av_display_rotation_get(mm);
     if (isnan(angle)) {
         return 0;
     }
@@ -223,7 +219,7 @@ static enum wy_status check_limits(struct run *r, const AVCodecParameters *par)
 /* The best video stream that is not a cover picture. */
 static AVStream *pick_stream(AVFormatContext *fmt)
 {
-    const int best = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    const int best = wy__av.av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (best >= 0 && !(fmt->streams[best]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
         return fmt->streams[best];
     }
@@ -255,20 +251,20 @@ static enum wy_status open_decoder(struct run *r)
         return wy__fail(r->diag, WY_EFORMAT, "video: no video stream");
     }
     const AVCodecParameters *par = r->st->codecpar;
-    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    const AVCodec *codec = wy__av.avcodec_find_decoder(par->codec_id);
     if (codec == NULL) {
         return wy__fail(r->diag, WY_EFORMAT, "video: no decoder for codec '%s'",
-                        avcodec_get_name(par->codec_id));
+                        wy__av.avcodec_get_name(par->codec_id));
     }
     enum wy_status st = check_limits(r, par);
     if (st != WY_OK) {
         return st;
     }
-    r->dec = avcodec_alloc_context3(codec);
+    r->dec = wy__av.avcodec_alloc_context3(codec);
     if (r->dec == NULL) {
         return WY_ENOMEM;
     }
-    int err = avcodec_parameters_to_context(r->dec, par);
+    int err = wy__av.avcodec_parameters_to_context(r->dec, par);
     if (err < 0) {
         return fail_av(r, WY_ECORRUPT, "bad codec parameters", err);
     }
@@ -279,7 +275,7 @@ static enum wy_status open_decoder(struct run *r)
     if (r->opts->decode == WY_VIDEO_DECODE_FAST) {
         r->dec->lowres = lowres_level(codec, par);
     }
-    err = avcodec_open2(r->dec, codec, NULL);
+    err = wy__av.avcodec_open2(r->dec, codec, NULL);
     if (err < 0) {
         return fail_av(r, WY_EFORMAT, "cannot open the decoder", err);
     }
@@ -300,7 +296,7 @@ static enum wy_status open_decoder(struct run *r)
 
 static int64_t pts_to_ms(const struct run *r, int64_t pts)
 {
-    return av_rescale_q(pts - r->origin_pts, r->st->time_base, (AVRational){1, 1000});
+    return wy__av.av_rescale_q(pts - r->origin_pts, r->st->time_base, (AVRational){1, 1000});
 }
 
 /* Fast mode: decode every frame a sample may need, drop the non-reference rest. */
@@ -421,16 +417,17 @@ static enum wy_status emit_sample(struct run *r, const AVFrame *f, int64_t ms)
     uint32_t dw;
     uint32_t dh;
     sample_size(f, &dw, &dh);
-    r->sws = sws_getCachedContext(r->sws, f->width, f->height, (enum AVPixelFormat)f->format,
-                                  (int)dw, (int)dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL, NULL);
+    r->sws =
+        wy__av.sws_getCachedContext(r->sws, f->width, f->height, (enum AVPixelFormat)f->format,
+                                    (int)dw, (int)dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL, NULL);
     if (r->sws == NULL) {
         return wy__fail(r->diag, WY_EFORMAT, "video: cannot convert pixel format %s",
-                        av_get_pix_fmt_name((enum AVPixelFormat)f->format));
+                        wy__av.av_get_pix_fmt_name((enum AVPixelFormat)f->format));
     }
     uint8_t *dst[4] = {r->plane, NULL, NULL, NULL};
     const int dst_stride[4] = {(int)dw, 0, 0, 0};
-    if (sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
-                  dst_stride) <= 0) {
+    if (wy__av.sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
+                         dst_stride) <= 0) {
         return wy__fail(r->diag, WY_ECORRUPT, "video: frame conversion failed");
     }
     struct wy_video_sample s = {r->plane, dw, dh, dw, ms, 0};
@@ -479,7 +476,7 @@ static enum wy_status on_frame(struct run *r, const AVFrame *f)
 /* Sends one packet (NULL flushes) and takes every frame the decoder has ready. */
 static enum wy_status decode_packet(struct run *r, const AVPacket *pkt)
 {
-    int err = avcodec_send_packet(r->dec, pkt);
+    int err = wy__av.avcodec_send_packet(r->dec, pkt);
     if (err < 0 && err != AVERROR(EAGAIN) && err != AVERROR_EOF) {
         if (err == AVERROR(ENOMEM)) {
             return WY_ENOMEM;
@@ -487,7 +484,7 @@ static enum wy_status decode_packet(struct run *r, const AVPacket *pkt)
         r->errors++; /* the decoder conceals; the stream goes on */
     }
     for (;;) {
-        err = avcodec_receive_frame(r->dec, r->frame);
+        err = wy__av.avcodec_receive_frame(r->dec, r->frame);
         if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) {
             return WY_OK;
         }
@@ -499,7 +496,7 @@ static enum wy_status decode_packet(struct run *r, const AVPacket *pkt)
             return WY_OK;
         }
         const enum wy_status st = on_frame(r, r->frame);
-        av_frame_unref(r->frame);
+        wy__av.av_frame_unref(r->frame);
         if (st != WY_OK) {
             return st;
         }
@@ -519,7 +516,7 @@ static enum wy_status read_all_packets(struct run *r)
 {
     enum wy_status st = WY_OK;
     for (;;) {
-        const int err = av_read_frame(r->fmt, r->pkt);
+        const int err = wy__av.av_read_frame(r->fmt, r->pkt);
         if (err == AVERROR_EOF) {
             break;
         }
@@ -533,7 +530,7 @@ static enum wy_status read_all_packets(struct run *r)
             choose_skip(r, r->pkt);
             st = decode_packet(r, r->pkt);
         }
-        av_packet_unref(r->pkt);
+        wy__av.av_packet_unref(r->pkt);
         if (st != WY_OK) {
             return st;
         }
@@ -558,15 +555,6 @@ static void check_complete(struct run *r)
     }
 }
 
-/* The library never prints: FFmpeg's own messages (to stderr by default) are silenced unless
- * the application chose a log level itself. */
-static void quiet_ffmpeg(void)
-{
-    if (av_log_get_level() == AV_LOG_INFO) {
-        av_log_set_level(AV_LOG_QUIET);
-    }
-}
-
 enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, size_t len,
                                       const struct wy_video_opts *opts, wy_video_sample_fn fn,
                                       void *user, struct wy_video_info *info, struct wy_diag *diag)
@@ -579,8 +567,10 @@ enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, s
     if (len == 0) {
         return wy__fail(diag, WY_EEMPTY, "empty file");
     }
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, quiet_ffmpeg);
+    const enum wy_status loaded = wy__av_load(diag);
+    if (loaded != WY_OK) {
+        return loaded;
+    }
     struct run r = {.ctx = ctx,
                     .opts = opts,
                     .info = info,
@@ -593,8 +583,8 @@ enum wy_status wy_video_decode_memory(struct wy_ctx *ctx, const uint8_t *data, s
         st = open_decoder(&r);
     }
     if (st == WY_OK) {
-        r.pkt = av_packet_alloc();
-        r.frame = av_frame_alloc();
+        r.pkt = wy__av.av_packet_alloc();
+        r.frame = wy__av.av_frame_alloc();
         r.plane = wy__alloc(ctx, (size_t)WY_VIDEO_SAMPLE_PX * WY_VIDEO_SAMPLE_PX);
         /* A second plane only for streams that are displayed rotated or mirrored. */
         const bool turned = info->rotation_deg != 0 || r.flip;

@@ -12,6 +12,11 @@ for v in v01 v02 v03; do
   grep -q "0 pictures and 1 videos (20 frames) registered" out || fail "case add $v: $(cat out)"
 done
 
+# --- FFmpeg is opened on the first video, never linked: no run pays for loading it up front ---
+if command -v readelf > /dev/null; then
+  ! readelf -d "$WITHYOU" | grep -q 'NEEDED.*libav' || fail "withyou links FFmpeg at start-up"
+fi
+
 # --- hash: TSV summary, JSON frames, vPDQ ---
 expect_exit 0 "$WITHYOU" hash "$V/orig/v01.mp4" "$SHARED/corpus/orig/0001.jpg"
 [ "$(wc -l < out)" = 2 ] || fail "hash: one line per file: $(cat out)"

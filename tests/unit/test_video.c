@@ -4,6 +4,8 @@
  * fast decoding giving the very frames of a full decode, edits moving hashes only a little,
  * damaged input, limits and allocation failures.
  */
+#include "wy_setup.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "decode/decode_avlib.h"
 #include "test_support.h"
 #include "withyou/withyou.h"
 
@@ -299,6 +302,39 @@ static enum wy_status hash_under_oom(struct wy_ctx *ctx, void *user)
     return st;
 }
 
+/* FFmpeg is opened on first use: the real sonames resolve every function; a missing library
+ * fails cleanly, naming it, with nothing left open or half filled. */
+static void test_av_loader(void **state)
+{
+    (void)state;
+    struct wy__av_api api;
+    void *handles[WY_AVLIB_COUNT];
+    char why[160] = "";
+    assert_int_equal(wy__av_open(wy__av_sonames, &api, handles, why, sizeof why), WY_OK);
+    assert_non_null(api.av_strerror);
+    assert_non_null(api.avformat_open_input);
+    assert_non_null(api.av_stream_get_side_data);
+    for (int i = 0; i < WY_AVLIB_COUNT; i++) {
+        assert_non_null(handles[i]);
+    }
+    const char *missing[WY_AVLIB_COUNT];
+    memcpy(missing, wy__av_sonames, sizeof missing);
+    missing[WY_AVLIB_FORMAT] = "libavformat.so.0-withyou-test";
+    memset(&api, 0xab, sizeof api);
+    assert_int_equal(wy__av_open(missing, &api, handles, why, sizeof why), WY_ENOTSUP);
+    assert_non_null(strstr(why, "libavformat.so.0-withyou-test not found"));
+    const struct wy__av_api zero = {0};
+    assert_memory_equal(&api, &zero, sizeof api);
+    for (int i = 0; i < WY_AVLIB_COUNT; i++) {
+        assert_null(handles[i]);
+    }
+    /* A symbol the library lacks: libavutil's soname standing in for libavformat. */
+    missing[WY_AVLIB_FORMAT] = wy__av_sonames[WY_AVLIB_UTIL];
+    assert_int_equal(wy__av_open(missing, &api, handles, why, sizeof why), WY_ENOTSUP);
+    assert_non_null(strstr(why, "lacks avio_alloc_context"));
+    assert_memory_equal(&api, &zero, sizeof api);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -313,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_av_loader),
         cmocka_unit_test_setup_teardown(test_grid_and_info, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_fast_equals_full, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_edits_stay_close, tsup_setup_ctx, tsup_teardown_ctx),
