@@ -17,10 +17,12 @@ struct wy_pdq_ws {
     float *plane;   /* luma, then blurred in place; capacity `plane_cap` floats */
     float *scratch; /* the box filter's other buffer, same capacity, in plane's block */
     size_t plane_cap;
-    float *a64;    /* 64x64 decimated plane */
-    float *t16x64; /* DCT scratch */
-    float *b16;    /* 16x16 DCT block */
-    float *aux16;  /* a dihedral variant of b16 */
+    float *a64;        /* 64x64 decimated plane */
+    float *t16x64;     /* DCT scratch */
+    float *b16;        /* 16x16 DCT block */
+    float *aux16;      /* a dihedral variant of b16 */
+    float *band_block; /* the streaming blur's buffers, carved into `bands` */
+    struct wy__pdq_band_bufs bands;
 };
 
 static const char *const dih_names[WY_DIH_COUNT] = {
@@ -82,11 +84,14 @@ enum wy_status wy_pdq_ws_new(struct wy_ctx *ctx, struct wy_pdq_ws **out)
     /* One block for the small fixed planes: 64x64 + 16x64 + 2 x 16x16 floats. */
     const size_t small = 64 * 64 + 16 * 64 + 2 * 16 * 16;
     float *fixed = alloc_floats(ctx, small);
-    if (fixed == NULL || ws_reserve(ws, (size_t)WY_PDQ_SQUASH_PX * WY_PDQ_SQUASH_PX) != WY_OK) {
+    ws->band_block = alloc_floats(ctx, wy__pdq_band_bufs_floats());
+    if (fixed == NULL || ws->band_block == NULL ||
+        ws_reserve(ws, (size_t)WY_PDQ_SQUASH_PX * WY_PDQ_SQUASH_PX) != WY_OK) {
         wy__free(ctx, fixed);
         wy_pdq_ws_free(ws);
         return WY_ENOMEM;
     }
+    wy__pdq_band_bufs_carve(ws->band_block, &ws->bands);
     ws->a64 = fixed;
     ws->t16x64 = fixed + 64 * 64;
     ws->b16 = ws->t16x64 + 16 * 64;
@@ -103,6 +108,7 @@ void wy_pdq_ws_free(struct wy_pdq_ws *ws)
     }
     wy__free(ws->ctx, ws->plane); /* the scratch plane lies in the same block */
     wy__free(ws->ctx, ws->a64);
+    wy__free(ws->ctx, ws->band_block);
     wy__free(ws->ctx, ws);
 }
 
@@ -175,6 +181,18 @@ static void emit_dihedral(struct wy_pdq_ws *ws, struct wy_pdq_hash *dihedral)
     }
 }
 
+/* Quality, DCT and bits of the decimated plane in ws->a64. */
+static void hash_a64(struct wy_pdq_ws *ws, struct wy_pdq_hash *hash, struct wy_pdq_hash *dihedral,
+                     int *quality)
+{
+    *quality = wy__pdq_quality(ws->a64);
+    ws->impl->dct(ws->a64, ws->t16x64, ws->b16);
+    wy__pdq_bits(ws->b16, hash);
+    if (dihedral != NULL) {
+        emit_dihedral(ws, dihedral);
+    }
+}
+
 /*
  * The hash of a plane already in ws->plane-like storage. `plane` is consumed. The reference's
  * single-hash path skips the blur for an exactly 64x64 input (a frame already scaled by ffmpeg)
@@ -201,12 +219,7 @@ static void hash_plane(struct wy_pdq_ws *ws, float *plane, float *scratch, uint3
     } else {
         blur_decimate(ws, plane, scratch, w, h);
     }
-    *quality = wy__pdq_quality(ws->a64);
-    ws->impl->dct(ws->a64, ws->t16x64, ws->b16);
-    wy__pdq_bits(ws->b16, hash);
-    if (dihedral != NULL) {
-        emit_dihedral(ws, dihedral);
-    }
+    hash_a64(ws, hash, dihedral, quality);
 }
 
 enum wy_status wy_pdq_hash_luma(struct wy_pdq_ws *ws, float *luma, uint32_t width_px,
@@ -289,9 +302,19 @@ enum wy_status wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image 
         }
         col_table = cols;
     }
+    uint32_t rows[WY_PDQ_SQUASH_PX];
     for (uint32_t y = 0; y < h; y++) {
-        const uint32_t sy = squash ? nearest_src(y, img->height_px, h) : y;
-        ws->impl->luma_row(wy_image_row(img, sy), img->format, col_table, w,
+        rows[y] = squash ? nearest_src(y, img->height_px, h) : y;
+    }
+    /* A 64x64 image skips the blur on one path and not the other (see hash_plane). */
+    const bool exact64 = w == WY_PDQ_DOWNSAMPLE_PX && h == WY_PDQ_DOWNSAMPLE_PX;
+    if (!exact64 && wy__pdq_stream_fits(w, h)) {
+        wy__pdq_stream_blur(ws->impl, &ws->bands, img, rows, col_table, w, h, ws->a64);
+        hash_a64(ws, hash, dihedral, quality);
+        return WY_OK;
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        ws->impl->luma_row(wy_image_row(img, rows[y]), img->format, col_table, w,
                            ws->plane + (size_t)y * w);
     }
     hash_plane(ws, ws->plane, ws->scratch, w, h, hash, dihedral, quality);

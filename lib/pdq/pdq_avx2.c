@@ -36,38 +36,26 @@
 enum { LANES = 8 };
 
 /*
- * The phases of wy__pdq_box1d for one line length and window: the first output comes after
- * `lead` samples; output o adds sample o + lead while that exists and subtracts sample o - grow
- * once o >= grow.
+ * sum / count, as the scalar divides. When count is a power of two, 1 / count is exact and
+ * multiplying by it rounds the very same real number as dividing, for every float: a
+ * multiplication costs a fraction of a division, and at the hasher's 512 px the full phase's
+ * count is 4.
  */
-struct box_plan {
-    uint32_t len;
-    uint32_t lead;
-    uint32_t grow;
-    uint32_t full;
-    uint32_t shrink;
+struct divisor {
+    __m256 by;
+    bool reciprocal; /* `by` holds 1 / count */
 };
 
-static struct box_plan box_plan_make(uint32_t len, uint32_t window)
+static inline struct divisor divisor_make(uint32_t count)
 {
-    WY_ASSERT(window >= 1 && window <= len);
-    const uint32_t half = (window + 2) / 2;
-    const struct box_plan p = {
-        .len = len,
-        .lead = half - 1,
-        .grow = window - half + 1,
-        .full = len - window,
-        .shrink = half - 1,
-    };
-    return p;
+    const bool pow2 = count != 0 && (count & (count - 1)) == 0;
+    const struct divisor d = {_mm256_set1_ps(pow2 ? 1.0f / (float)count : (float)count), pow2};
+    return d;
 }
 
-/* The scalar kernel's sample count at output o: samples added so far minus samples removed. */
-static float box_count(const struct box_plan *p, uint32_t o)
+static inline __m256 divide(__m256 sum, struct divisor d)
 {
-    const uint32_t added = o + p->lead + 1 < p->len ? o + p->lead + 1 : p->len;
-    const uint32_t removed = o >= p->grow ? o - p->grow + 1 : 0;
-    return (float)(added - removed);
+    return d.reciprocal ? _mm256_mul_ps(sum, d.by) : _mm256_div_ps(sum, d.by);
 }
 
 /* ---- box_cols: a row of running sums, one per column ---- */
@@ -75,27 +63,29 @@ static float box_count(const struct box_plan *p, uint32_t o)
 /* Columns per pass of box_cols: their running sums (1 KiB) stay in L1 between rows. */
 enum { COLS_CHUNK = 256 };
 
-/*
- * One output row of box_cols for `width` columns (a multiple of 8): add the row entering the
- * window, subtract the row leaving it (either may be NULL, as in the scalar loop's growing and
- * shrinking phases), then write sum / count (unless out is NULL, before the first output).
- */
-static void cols_row(float *sums, const float *add, const float *sub, float *out, size_t width,
-                     float count)
+/* wy__pdq_cols_step_scalar, eight columns per vector, the ragged end column by column. */
+static void cols_step_avx2(float *sums, const float *add, const float *sub, float *out,
+                           uint32_t width, uint32_t count)
 {
-    const __m256 divisor = _mm256_set1_ps(count);
-    for (size_t j = 0; j < width; j += LANES) {
-        __m256 s = _mm256_load_ps(sums + j);
+    const uint32_t whole = width - width % LANES;
+    const struct divisor divisor = divisor_make(count);
+    for (uint32_t j = 0; j < whole; j += LANES) {
+        __m256 s = _mm256_loadu_ps(sums + j);
         if (add != NULL) {
             s = _mm256_add_ps(s, _mm256_loadu_ps(add + j));
         }
         if (sub != NULL) {
             s = _mm256_sub_ps(s, _mm256_loadu_ps(sub + j));
         }
-        _mm256_store_ps(sums + j, s);
+        _mm256_storeu_ps(sums + j, s);
         if (out != NULL) {
-            _mm256_storeu_ps(out + j, _mm256_div_ps(s, divisor));
+            _mm256_storeu_ps(out + j, divide(s, divisor));
         }
+    }
+    if (whole < width) {
+        wy__pdq_cols_step_scalar(sums + whole, add != NULL ? add + whole : NULL,
+                                 sub != NULL ? sub + whole : NULL, out != NULL ? out + whole : NULL,
+                                 width - whole, count);
     }
 }
 
@@ -104,7 +94,7 @@ static void cols_row(float *sums, const float *add, const float *sub, float *out
  * sequential. Phase by phase this is the scalar loop, with each column's float kept in sums[].
  */
 static void cols_chunk(const float *in, float *out, size_t stride, size_t width,
-                       const struct box_plan *p)
+                       const struct wy__pdq_box_plan *p)
 {
     float sums[COLS_CHUNK] WY_ALIGNED(32);
     for (size_t j = 0; j < width; j++) {
@@ -114,19 +104,19 @@ static void cols_chunk(const float *in, float *out, size_t stride, size_t width,
     const float *left = in;
     uint32_t count = 0;
     for (uint32_t i = 0; i < p->lead; i++, right += stride) {
-        cols_row(sums, right, NULL, NULL, width, 0.0f);
+        cols_step_avx2(sums, right, NULL, NULL, (uint32_t)width, 0);
         count++;
     }
     for (uint32_t i = 0; i < p->grow; i++, right += stride, out += stride) {
         count++;
-        cols_row(sums, right, NULL, out, width, (float)count);
+        cols_step_avx2(sums, right, NULL, out, (uint32_t)width, count);
     }
     for (uint32_t i = 0; i < p->full; i++, right += stride, left += stride, out += stride) {
-        cols_row(sums, right, left, out, width, (float)count);
+        cols_step_avx2(sums, right, left, out, (uint32_t)width, count);
     }
     for (uint32_t i = 0; i < p->shrink; i++, left += stride, out += stride) {
         count--;
-        cols_row(sums, NULL, left, out, width, (float)count);
+        cols_step_avx2(sums, NULL, left, out, (uint32_t)width, count);
     }
 }
 
@@ -137,7 +127,7 @@ static void box_cols_avx2(const float *in, float *out, uint32_t rows, uint32_t c
         wy__pdq_box_cols_scalar(in, out, rows, cols, window);
         return;
     }
-    const struct box_plan p = box_plan_make(rows, window);
+    const struct wy__pdq_box_plan p = wy__pdq_box_plan_make(rows, window);
     const size_t whole = cols - cols % LANES;
     for (size_t j = 0; j < whole; j += COLS_CHUNK) {
         const size_t width = whole - j < COLS_CHUNK ? whole - j : COLS_CHUNK;
@@ -212,10 +202,10 @@ static inline void quad_store(float *p, size_t stride, struct quad q)
 }
 
 /* One output of the full phase: the scalar's add, then subtract, then divide. */
-static inline __m256 full_step(__m256 *sum, __m256 add, __m256 sub, __m256 divisor)
+static inline __m256 full_step(__m256 *sum, __m256 add, __m256 sub, struct divisor divisor)
 {
     *sum = _mm256_sub_ps(_mm256_add_ps(*sum, add), sub);
-    return _mm256_div_ps(*sum, divisor);
+    return divide(*sum, divisor);
 }
 
 /*
@@ -225,9 +215,9 @@ static inline __m256 full_step(__m256 *sum, __m256 add, __m256 sub, __m256 divis
  * allocated alike usually sit a multiple of 4 KiB apart, which halved the speed.
  */
 static __m256 rows_full_run(const float *in, float *out, size_t stride, size_t o0, size_t quads,
-                            const struct box_plan *p, __m256 sum)
+                            const struct wy__pdq_box_plan *p, __m256 sum)
 {
-    const __m256 divisor = _mm256_set1_ps((float)(p->lead + p->grow));
+    const struct divisor divisor = divisor_make(p->lead + p->grow);
     struct quad a = quad_load(in + o0 + p->lead, stride);
     struct quad s = quad_load(in + o0 - p->grow, stride);
     for (size_t q = 0; q < quads; q++, o0 += 4) {
@@ -275,7 +265,7 @@ static void tile_gather(const float *in, size_t stride, size_t col, uint32_t k_b
  * and the scalar's count. Only the ends of each row come here, so this is plain and unhurried.
  */
 static __m256 rows_edge_tile(const float *in, float *out, size_t stride, uint32_t o0,
-                             uint32_t o_end, const struct box_plan *p, __m256 sum)
+                             uint32_t o_end, const struct wy__pdq_box_plan *p, __m256 sum)
 {
     /* Output o0 + k adds sample o0 + k + lead for k < n_add and subtracts o0 + k - grow for
      * k >= k_sub. */
@@ -299,7 +289,8 @@ static __m256 rows_edge_tile(const float *in, float *out, size_t stride, uint32_
         if (k >= k_sub) {
             sum = _mm256_sub_ps(sum, _mm256_loadu_ps(sub + LANES * k));
         }
-        _mm256_storeu_ps(y, _mm256_div_ps(sum, _mm256_set1_ps(box_count(p, o0 + k))));
+        _mm256_storeu_ps(y,
+                         _mm256_div_ps(sum, _mm256_set1_ps((float)wy__pdq_box_count(p, o0 + k))));
         for (size_t r = 0; r < LANES; r++) {
             out[r * stride + o0 + k] = y[r];
         }
@@ -308,7 +299,7 @@ static __m256 rows_edge_tile(const float *in, float *out, size_t stride, uint32_
 }
 
 static __m256 rows_edge(const float *in, float *out, size_t stride, uint32_t o_begin,
-                        uint32_t o_end, const struct box_plan *p, __m256 sum)
+                        uint32_t o_end, const struct wy__pdq_box_plan *p, __m256 sum)
 {
     for (uint32_t o0 = o_begin; o0 < o_end; o0 += LANES) {
         const uint32_t end = o_end - o0 < LANES ? o_end : o0 + LANES;
@@ -318,7 +309,7 @@ static __m256 rows_edge(const float *in, float *out, size_t stride, uint32_t o_b
 }
 
 /* The scalar kernel's sum before its first output: samples 0..lead-1 added in order to +0. */
-static __m256 rows_lead(const float *in, size_t stride, const struct box_plan *p)
+static __m256 rows_lead(const float *in, size_t stride, const struct wy__pdq_box_plan *p)
 {
     __m256 sum = _mm256_setzero_ps();
     float v[LANES * LANES];
@@ -336,7 +327,7 @@ static __m256 rows_lead(const float *in, size_t stride, const struct box_plan *p
  * wy__pdq_box1d along the eight rows starting at in (and out), `stride` floats apart: the
  * scalar's phases in order, its full phase four outputs at a time.
  */
-static void rows8(const float *in, float *out, size_t stride, const struct box_plan *p)
+static void rows8(const float *in, float *out, size_t stride, const struct wy__pdq_box_plan *p)
 {
     const uint32_t quads = p->full / 4;
     const uint32_t full_end = p->grow + 4 * quads;
@@ -355,7 +346,7 @@ static void box_rows_avx2(const float *in, float *out, uint32_t rows, uint32_t c
         wy__pdq_box_rows_scalar(in, out, rows, cols, window);
         return;
     }
-    const struct box_plan p = box_plan_make(cols, window);
+    const struct wy__pdq_box_plan p = wy__pdq_box_plan_make(cols, window);
     /* Groups of eight rows; the last group is placed flush with the bottom edge. */
     const size_t last = rows - LANES;
     for (size_t i = 0; i < rows; i += LANES) {
@@ -437,17 +428,36 @@ static inline int pixel_word(const uint8_t *row, uint32_t c, unsigned ch)
  * The eight words are plain loads inserted into a vector: measured on the development Xeon,
  * _mm256_i32gather_epi32 took 1.7x as long (it is microcoded there), and the scalar kernel 2.5x.
  */
+/*
+ * Eight one-byte pixels at columns c0 + 1, c0 + 3, ..., c0 + 15, the squash of an image exactly
+ * twice as wide (1024 px to 512, the common case of fast-decoded JPEGs): one load of the 16 bytes
+ * that END at the last of them, so nothing past it is read, and a shuffle of the odd bytes.
+ */
+static inline __m256i gray_every_other8(const uint8_t *row, uint32_t c0)
+{
+    const __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(row + c0));
+    const __m128i odd = _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1);
+    return _mm256_cvtepu8_epi32(_mm_shuffle_epi8(bytes, odd));
+}
+
 static inline void luma_table(const uint8_t *row, enum wy_pixel_format fmt, unsigned ch,
                               const uint32_t *cols, uint32_t n, float *out)
 {
     const bool gray = ch <= 2;
     const __m256i first_whole = _mm256_set1_epi32((int)((4 + ch - 1) / ch - 1));
+    const __m256i every_other = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
     for (uint32_t x = 0; x < n; x += LANES) {
         const uint32_t at = x + LANES <= n ? x : n - LANES;
         const uint32_t *c = cols + at;
         const __m256i c_v = _mm256_loadu_si256((const __m256i *)(const void *)c);
         if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(first_whole, c_v)) != 0) {
             wy__pdq_luma_row_scalar(row, fmt, c, LANES, out + at);
+            continue;
+        }
+        const __m256i from_first = _mm256_sub_epi32(c_v, _mm256_set1_epi32((int)c[0]));
+        if (ch == 1 && c[0] > 0 &&
+            _mm256_movemask_epi8(_mm256_cmpeq_epi32(from_first, every_other)) == -1) {
+            _mm256_storeu_ps(out + at, luma_px8(gray_every_other8(row, c[0] - 1), true));
             continue;
         }
         const __m256i px = _mm256_setr_epi32(pixel_word(row, c[0], ch), pixel_word(row, c[1], ch),
@@ -594,5 +604,6 @@ const struct wy__pdq_impl wy__pdq_impl_avx2 = {
     .luma_row = luma_row_avx2,
     .box_rows = box_rows_avx2,
     .box_cols = box_cols_avx2,
+    .cols_step = cols_step_avx2,
     .dct = dct_avx2,
 };

@@ -66,6 +66,7 @@ const struct wy__pdq_impl wy__pdq_impl_scalar = {
     .name = "scalar",
     .box_rows = wy__pdq_box_rows_scalar,
     .box_cols = wy__pdq_box_cols_scalar,
+    .cols_step = wy__pdq_cols_step_scalar,
     .dct = wy__pdq_dct_scalar,
     .luma_row = wy__pdq_luma_row_scalar,
 };

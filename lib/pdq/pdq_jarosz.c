@@ -19,20 +19,40 @@ uint32_t wy__pdq_window(uint32_t old_px, uint32_t new_px)
     return (old_px + 2 * new_px - 1) / (2 * new_px);
 }
 
+struct wy__pdq_box_plan wy__pdq_box_plan_make(uint32_t len, uint32_t window)
+{
+    WY_ASSERT(window >= 1 && window <= len);
+    const uint32_t half = (window + 2) / 2; /* 7 -> 4, 8 -> 5: the centred sample's offset + 1 */
+    const struct wy__pdq_box_plan p = {
+        .len = len,
+        .lead = half - 1, /* samples summed before the first output */
+        .grow = window - half + 1,
+        .full = len - window,
+        .shrink = half - 1,
+    };
+    return p;
+}
+
+uint32_t wy__pdq_box_count(const struct wy__pdq_box_plan *p, uint32_t o)
+{
+    const uint32_t added = o + p->lead + 1 < p->len ? o + p->lead + 1 : p->len;
+    const uint32_t removed = o >= p->grow ? o - p->grow + 1 : 0;
+    return added - removed;
+}
+
 void wy__pdq_box1d(const float *in, float *out, uint32_t len, size_t stride, uint32_t window)
 {
-    const uint32_t half = (window + 2) / 2; /* 7 -> 4, 8 -> 5: the centred sample's offset + 1 */
-    const uint32_t lead = half - 1;         /* samples summed before the first output */
-    const uint32_t grow = window - half + 1;
-    const uint32_t full = len - window;
-    const uint32_t shrink = half - 1;
+    const struct wy__pdq_box_plan p = wy__pdq_box_plan_make(len, window);
+    const uint32_t lead = p.lead;
+    const uint32_t grow = p.grow;
+    const uint32_t full = p.full;
+    const uint32_t shrink = p.shrink;
     size_t left = 0;
     size_t right = 0;
     size_t o = 0;
     float sum = 0.0f;
     uint32_t count = 0;
 
-    WY_ASSERT(window >= 1 && window <= len);
     for (uint32_t i = 0; i < lead; i++) {
         sum += in[right];
         count++;
@@ -75,6 +95,24 @@ void wy__pdq_box_cols_scalar(const float *in, float *out, uint32_t rows, uint32_
 {
     for (uint32_t j = 0; j < cols; j++) {
         wy__pdq_box1d(in + j, out + j, rows, cols, window);
+    }
+}
+
+void wy__pdq_cols_step_scalar(float *sums, const float *add, const float *sub, float *out,
+                              uint32_t width, uint32_t count)
+{
+    for (uint32_t j = 0; j < width; j++) {
+        float sum = sums[j];
+        if (add != NULL) {
+            sum += add[j];
+        }
+        if (sub != NULL) {
+            sum -= sub[j];
+        }
+        sums[j] = sum;
+        if (out != NULL) {
+            out[j] = sum / (float)count;
+        }
     }
 }
 

@@ -332,6 +332,61 @@ static void test_luma_matches_image(void **state)
     wy_pdq_ws_free(ws);
 }
 
+/*
+ * wy_pdq_hash_image streams the blur band by band (pdq_stream.c); wy_pdq_hash_luma runs it over
+ * whole planes. Given the same luminance plane (squashed here as the reference squashes), both
+ * must give the same hash, quality and dihedral hashes: sizes around the band and ring heights,
+ * planes narrower and wider than 64, squashed up and down, gray and colour.
+ */
+static void test_stream_matches_planes(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct wy_pdq_ws *ws = NULL;
+    assert_int_equal(wy_pdq_ws_new(ctx, &ws), WY_OK);
+    const uint32_t sizes[][2] = {{5, 5},      {7, 300},   {300, 7},   {8, 8},      {9, 17},
+                                 {63, 65},    {65, 63},   {64, 200},  {129, 16},   {17, 129},
+                                 {500, 333},  {512, 511}, {513, 384}, {1024, 576}, {1000, 700},
+                                 {384, 1024}, {2000, 40}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int f = 0; f < 2; f++) {
+            const enum wy_pixel_format fmt = f == 0 ? WY_PIX_GRAY8 : WY_PIX_RGB8;
+            const uint32_t iw = sizes[s][0];
+            const uint32_t ih = sizes[s][1];
+            struct wy_image *img = make_image(ctx, iw, ih, fmt, s * 2 + (uint64_t)f);
+            const bool squash = iw > 512 || ih > 512;
+            const uint32_t w = squash ? 512 : iw;
+            const uint32_t h = squash ? 512 : ih;
+            float *luma = malloc(sizeof(float) * w * h);
+            assert_non_null(luma);
+            for (uint32_t y = 0; y < h; y++) {
+                const uint32_t sy = (uint32_t)(((double)y * ih) / h);
+                const uint8_t *row = wy_image_row(img, sy);
+                for (uint32_t x = 0; x < w; x++) {
+                    const uint8_t *p = row + (size_t)((uint32_t)(((double)x * iw) / w)) * fmt;
+                    luma[(size_t)y * w + x] =
+                        fmt == WY_PIX_GRAY8
+                            ? (float)p[0]
+                            : 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
+                }
+            }
+            struct wy_pdq_hash a;
+            struct wy_pdq_hash b;
+            struct wy_pdq_hash da[WY_DIH_COUNT];
+            struct wy_pdq_hash db[WY_DIH_COUNT];
+            int qa;
+            int qb;
+            assert_int_equal(wy_pdq_hash_luma(ws, luma, w, h, &a, da, &qa), WY_OK);
+            assert_int_equal(wy_pdq_hash_image(ws, img, &b, db, &qb), WY_OK);
+            if (memcmp(&a, &b, sizeof a) != 0 || memcmp(da, db, sizeof da) != 0 || qa != qb) {
+                fail_msg("%ux%u format %d: streamed and planar hashes differ", iw, ih, (int)fmt);
+            }
+            free(luma);
+            wy_image_free(ctx, img);
+        }
+    }
+    wy_pdq_ws_free(ws);
+}
+
 static void test_hash_as(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -423,6 +478,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flat_image_has_zero_quality, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_luma_matches_image, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_stream_matches_planes, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_hash_as, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test(test_out_of_memory),
     };

@@ -147,6 +147,24 @@ static void check_box(const struct planes *pl, box_fn scalar, box_fn accel, uint
     assert_floats_identical(pl->want, pl->out, n, label);
 }
 
+/* box_cols rebuilt from cols_step on box1d's schedule, as pdq_stream.c drives it. */
+static void cols_by_steps(const struct wy__pdq_impl *impl, const float *in, float *out,
+                          uint32_t rows, uint32_t cols, uint32_t window)
+{
+    const struct wy__pdq_box_plan p = wy__pdq_box_plan_make(rows, window);
+    float *sums = calloc(cols, sizeof(float));
+    assert_non_null(sums);
+    for (uint32_t y = 0; y < p.lead; y++) {
+        impl->cols_step(sums, in + (size_t)y * cols, NULL, NULL, cols, 0);
+    }
+    for (uint32_t o = 0; o < rows; o++) {
+        const float *add = o + p.lead < rows ? in + (size_t)(o + p.lead) * cols : NULL;
+        const float *sub = o >= p.grow ? in + (size_t)(o - p.grow) * cols : NULL;
+        impl->cols_step(sums, add, sub, out + (size_t)o * cols, cols, wy__pdq_box_count(&p, o));
+    }
+    free(sums);
+}
+
 /* Windows worth testing for a line of `len`: small, around vector widths, half, whole. */
 static size_t windows_for(uint32_t len, uint32_t out[16])
 {
@@ -179,6 +197,17 @@ static void check_box_plane(const struct wy__pdq_impl *impl, uint32_t rows, uint
     for (size_t w = 0; w < nc; w++) {
         check_box(&pl, wy__pdq_impl_scalar.box_cols, impl->box_cols, rows, cols, windows[w],
                   "box_cols");
+        /* The row-at-a-time kernel, scalar and accelerated, against the whole-plane one. */
+        const size_t n = (size_t)rows * cols;
+        const struct wy__pdq_impl *steppers[2] = {&wy__pdq_impl_scalar, impl};
+        for (int k = 0; k < 2; k++) {
+            memset(pl.out, 0xa5, n * sizeof(float));
+            cols_by_steps(steppers[k], pl.in, pl.out, rows, cols, windows[w]);
+            char label[128];
+            snprintf(label, sizeof label, "cols_step %s %ux%u window %u", steppers[k]->name, rows,
+                     cols, windows[w]);
+            assert_floats_identical(pl.want, pl.out, n, label);
+        }
     }
     planes_fini(&pl);
 }
@@ -313,9 +342,10 @@ static void check_luma(const struct wy__pdq_impl *impl, enum wy_pixel_format fmt
 }
 
 /*
- * Every format and length 1..512 with three column tables: none (the contiguous path), random
- * columns including 0..2 (whose gathered word would start before the row), and the hasher's
- * nearest-neighbour tables for a wider and a narrower source row.
+ * Every format and length 1..512 with these column tables: none (the contiguous path), random
+ * columns including 0..2 (whose gathered word would start before the row), the hasher's
+ * nearest-neighbour tables for a wider, a narrower and a twice as wide source row, and every
+ * other column with a shift part way.
  */
 static void test_luma_row(void **state)
 {
@@ -336,13 +366,19 @@ static void test_luma_row(void **state)
                                                                   : tsup_rand(&rng) % span);
                 }
                 check_luma(impls[i], f, cols, n, n % 3, &rng, "random table");
-                const uint32_t srcs[2] = {n * 3 + 1, n / 2 + 1};
-                for (int k = 0; k < 2; k++) {
+                /* Wider, narrower, and exactly twice as wide (AVX2's one-load path for gray),
+                 * also with a step that breaks the pattern part way. */
+                const uint32_t srcs[3] = {n * 3 + 1, n / 2 + 1, 2 * n};
+                for (int k = 0; k < 3; k++) {
                     for (uint32_t x = 0; x < n; x++) {
                         cols[x] = (uint32_t)(((double)x * (double)srcs[k]) / (double)n);
                     }
                     check_luma(impls[i], f, cols, n, 0, &rng, "nearest table");
                 }
+                for (uint32_t x = 0; x < n; x++) {
+                    cols[x] = 2 * x + (x >= n / 3 ? 1 : 0);
+                }
+                check_luma(impls[i], f, cols, n, n % 5, &rng, "twice as wide, then shifted");
             }
         }
     }
