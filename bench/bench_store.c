@@ -9,8 +9,14 @@
  *   sync       wy_matcher_sync after 1,000 new fingerprints and one withdrawn case
  * One JSON line per phase on stdout.
  *
- * usage: bench_store [N] [DIR] [auto|flat] [LOADS]   (default 1000000 fingerprints in $TMPDIR
- *        or /tmp, the matcher's default index, one load; LOADS repeats the load phase)
+ * usage: bench_store [N] [DIR] [auto|flat] [LOADS] [SCANS]   (default 1000000 fingerprints in
+ *        $TMPDIR or /tmp, the matcher's default index, one load, one scan; LOADS and SCANS
+ *        repeat those phases, LOADS 0 stops after the scans)
+ *
+ * With BENCH_STORE_KEEP set, the store is DIR/bench_store_N.db and its key DIR/bench_store_N.key,
+ * both kept: a later run with the same N and DIR opens them and skips the registration. The sync
+ * phase still adds 1,000 fingerprints per run (withdrawing case 0 and then re-opening it), so a
+ * kept store grows by 0.1% a run at 10^6.
  */
 #include "wy_setup.h"
 
@@ -68,75 +74,125 @@ static int fail(const char *what, enum wy_status st, const struct wy_diag *diag)
     return 1;
 }
 
-int main(int argc, char **argv)
+/* A new store with N fingerprints (or, kept from an earlier run, the same store opened again). */
+static int setup(size_t n, const char *dir, struct wy_ctx *ctx, struct wy_bank **bank,
+                 int64_t cases[CASES], char *path, size_t path_len)
 {
-    const size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
-    const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    char path[512];
-    snprintf(path, sizeof path, "%s/bench_store_%ld.db", dir, (long)getpid());
-    struct wy_ctx *ctx = NULL;
-    struct wy_bank *bank = NULL;
+    const bool keep = getenv("BENCH_STORE_KEEP") != NULL;
+    char key_path[520];
+    if (keep) {
+        snprintf(path, path_len, "%s/bench_store_%zu.db", dir, n);
+        snprintf(key_path, sizeof key_path, "%s/bench_store_%zu.key", dir, n);
+    } else {
+        snprintf(path, path_len, "%s/bench_store_%ld.db", dir, (long)getpid());
+    }
     struct wy_bank_key key;
-    struct wy_diag diag;
-    enum wy_status st = wy_ctx_new(NULL, &ctx);
-    if (st == WY_OK) {
-        st = wy_bank_key_generate(&key);
+    struct wy_diag diag = {0};
+    if (keep && access(path, F_OK) == 0) {
+        enum wy_status st = wy_bank_key_load(key_path, &key, &diag);
+        if (st == WY_OK) {
+            st = wy_bank_open(ctx, path, &key, &diag, bank);
+        }
+        for (int c = 0; st == WY_OK && c < CASES; c++) {
+            char ref[32];
+            struct wy_case_info info;
+            snprintf(ref, sizeof ref, "B-%04d", c);
+            st = wy_bank_case_find(*bank, ref, &info);
+            cases[c] = st == WY_OK ? info.id : 0;
+        }
+        fprintf(stderr, "bench_store: reusing %s\n", path);
+        return st == WY_OK ? 0 : fail("reopen", st, &diag);
+    }
+    enum wy_status st = wy_bank_key_generate(&key);
+    if (st == WY_OK && keep) {
+        st = wy_bank_key_save(key_path, &key, &diag);
     }
     if (st == WY_OK) {
-        st = wy_bank_create(ctx, path, &key, &diag, &bank);
+        st = wy_bank_create(ctx, path, &key, &diag, bank);
     }
     int64_t bank_id = 0;
-    if (st != WY_OK || wy_bank_bank_create(bank, "main", 31, 0, &bank_id, &diag) != WY_OK) {
+    if (st != WY_OK || wy_bank_bank_create(*bank, "main", 31, 0, &bank_id, &diag) != WY_OK) {
         return fail("create", st, &diag);
     }
-    int64_t cases[CASES];
     for (int c = 0; c < CASES; c++) {
         char ref[32];
         struct wy_case_info info;
         snprintf(ref, sizeof ref, "B-%04d", c);
-        if (wy_bank_case_new(bank, bank_id, ref, &info, &diag) != WY_OK) {
+        if (wy_bank_case_new(*bank, bank_id, ref, &info, &diag) != WY_OK) {
             return fail("case", WY_EIO, &diag);
         }
         cases[c] = info.id;
     }
     struct wy_fingerprint *fps = calloc(BATCH, sizeof *fps);
     uint64_t rng = 0x9e3779b97f4a7c15u;
-    double t0 = now_s();
+    const double t0 = now_s();
     for (size_t done = 0; done < n;) {
         const size_t count = n - done < BATCH ? n - done : BATCH;
         for (size_t i = 0; i < count; i++) {
             fill(&fps[i], &rng, cases[(done + i) * CASES / n]); /* one case after another */
         }
-        st = wy_bank_fp_add(bank, fps, count, &diag);
+        st = wy_bank_fp_add(*bank, fps, count, &diag);
         if (st != WY_OK) {
             return fail("register", st, &diag);
         }
         done += count;
     }
+    free(fps);
     const double reg = now_s() - t0;
     printf("{\"phase\":\"register\",\"fingerprints\":%zu,\"seconds\":%.2f,\"us_each\":%.2f}\n", n,
            reg, reg * 1e6 / (double)n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
+    const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    char path[512];
+    struct wy_ctx *ctx = NULL;
+    struct wy_bank *bank = NULL;
+    struct wy_diag diag = {0};
+    enum wy_status st = wy_ctx_new(NULL, &ctx);
+    if (st != WY_OK) {
+        return fail("context", st, NULL);
+    }
+    int64_t cases[CASES];
+    if (setup(n, dir, ctx, &bank, cases, path, sizeof path) != 0) {
+        return 1;
+    }
+    uint64_t rng = 0x9e3779b97f4a7c15u ^ (uint64_t)wy__now_ns();
+    double t0 = 0;
 
     struct wy_matcher_opts mopts;
     wy_matcher_opts_init(&mopts);
     if (argc > 3 && strcmp(argv[3], "flat") == 0) {
         mopts.index_kind = WY_INDEX_FLAT;
     }
-    /* The store's share of a load: the scan and its decryption alone. */
-    size_t scanned = 0;
-    t0 = now_s();
-    st = wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, count_fp, &scanned);
-    const double scan = now_s() - t0;
-    if (st != WY_OK) {
-        return fail("scan", st, NULL);
+    /* The store's share of a load: the scan and its decryption alone (argv[5] times). */
+    const int scans = argc > 5 ? atoi(argv[5]) : 1;
+    for (int rep = 0; rep < scans; rep++) {
+        size_t scanned = 0;
+        t0 = now_s();
+        st = wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, count_fp, &scanned);
+        const double scan = now_s() - t0;
+        if (st != WY_OK) {
+            return fail("scan", st, NULL);
+        }
+        printf("{\"phase\":\"scan\",\"fingerprints\":%zu,\"seconds\":%.3f,"
+               "\"s_per_million\":%.3f}\n",
+               scanned, scan, scan * 1e6 / (double)n);
     }
-    printf("{\"phase\":\"scan\",\"fingerprints\":%zu,\"seconds\":%.3f,\"s_per_million\":%.3f}\n",
-           scanned, scan, scan * 1e6 / (double)n);
 
-    /* Loads are repeated (argv[4], default 1) to time them apart from the registration. */
+    /* Loads are repeated (argv[4], default 1) to time them apart from the registration; 0 stops
+     * after the scans. */
     const int loads = argc > 4 ? atoi(argv[4]) : 1;
+    if (loads <= 0) {
+        wy_bank_close(bank);
+        wy_ctx_free(ctx);
+        return 0;
+    }
     struct wy_matcher *m = NULL;
-    for (int rep = 0; rep < (loads > 0 ? loads : 1); rep++) {
+    for (int rep = 0; rep < loads; rep++) {
         wy_matcher_free(m);
         m = NULL;
         t0 = now_s();
@@ -151,6 +207,7 @@ int main(int argc, char **argv)
                load * 1e6 / (double)n);
     }
 
+    struct wy_fingerprint *fps = calloc(1000, sizeof *fps);
     for (size_t i = 0; i < 1000; i++) {
         fill(&fps[i], &rng, cases[i % CASES]);
     }
@@ -167,12 +224,15 @@ int main(int argc, char **argv)
     printf("{\"phase\":\"sync\",\"added\":1000,\"withdrawn\":%zu,\"seconds\":%.3f,"
            "\"fingerprints\":%zu}\n",
            n / CASES + 1, sync, wy_matcher_size(m));
+    if (wy_bank_case_set_status(bank, cases[0], WY_CASE_OPEN) != WY_OK) {
+        return fail("re-open", WY_EIO, NULL);
+    }
     wy_matcher_free(m);
     wy_bank_close(bank);
     free(fps);
     wy_ctx_free(ctx);
     if (getenv("BENCH_STORE_KEEP") != NULL) {
-        fprintf(stderr, "bench_store: kept %s\n", path);
+        fprintf(stderr, "bench_store: kept %s and its key\n", path);
         return 0;
     }
     char side[600];

@@ -28,6 +28,7 @@
  */
 #include "wy_setup.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -433,30 +434,52 @@ size_t wy__mih_memory_bytes(const struct wy__mih *mih)
 
 /* Parts of a table for fill_staged(): keys by their high half, at most 2^8 of them. */
 #define MAX_PARTS 256
+/* Builds of at least this many entries count and fill half of the tables on a second thread. */
+#define BUILD_THREAD_MIN 16384
+
+/* Scratch for fill_staged(): entries and their keys, grouped by the key's high half. */
+struct stage {
+    struct mih_entry *entries;
+    uint16_t *keys;
+};
+
+/* One thread's share of a build: tables [first, end), in two phases. */
+struct build_part {
+    struct wy__mih *mih;
+    const uint64_t *blocks;
+    size_t count;
+    unsigned first;
+    unsigned end;
+    uint32_t *counts;           /* every table's, 4 bytes a bucket; this part's tables only */
+    size_t (*parts)[MAX_PARTS]; /* by table */
+    struct stage stage;         /* this part's own; without it the fill goes direct */
+    bool filling;               /* the phase: counting, then filling */
+};
 
 /*
- * Counts every table's keys in one pass over the blocks into each bucket's len, and table t's
- * into parts[t][key >> k / 2]. The counting goes through `counts` (4 bytes a bucket, 4 MiB for
- * m = 16), a quarter of the heads' footprint: these increments land at random and are the bulk
- * of the pass.
+ * Counts the keys of tables [p->first, p->end) in one pass over the blocks into each bucket's
+ * len, and table t's into parts[t][key >> k / 2]. The counting goes through `counts` (4 bytes a
+ * bucket, 4 MiB for m = 16), a quarter of the heads' footprint: these increments land at random
+ * and are the bulk of the pass.
  */
-static void count_tables(struct wy__mih *mih, const uint64_t *blocks, size_t count,
-                         uint32_t *counts, size_t (*parts)[MAX_PARTS])
+static void count_tables(const struct build_part *p)
 {
-    const size_t buckets = (size_t)mih->substrings << mih->key_bits;
-    memset(counts, 0, buckets * sizeof *counts);
+    struct wy__mih *mih = p->mih;
+    const size_t first = (size_t)p->first << mih->key_bits;
+    const size_t end = (size_t)p->end << mih->key_bits;
+    memset(p->counts + first, 0, (end - first) * sizeof *p->counts);
     uint64_t words[WY__INDEX_WORDS];
-    for (size_t slot = 0; slot < count; slot++) {
-        wy__index_words(blocks, slot, words);
-        for (unsigned t = 0; t < mih->substrings; t++) {
-            counts[((size_t)t << mih->key_bits) | substring(mih, words, t)]++;
+    for (size_t slot = 0; slot < p->count; slot++) {
+        wy__index_words(p->blocks, slot, words);
+        for (unsigned t = p->first; t < p->end; t++) {
+            p->counts[((size_t)t << mih->key_bits) | substring(mih, words, t)]++;
         }
     }
     const unsigned shift = mih->key_bits / 2;
-    memset(parts, 0, mih->substrings * sizeof *parts);
-    for (size_t i = 0; i < buckets; i++) {
-        mih->heads[i].len = counts[i];
-        parts[i >> mih->key_bits][(i & mih->key_mask) >> shift] += counts[i];
+    memset(p->parts[p->first], 0, (p->end - p->first) * sizeof *p->parts);
+    for (size_t i = first; i < end; i++) {
+        mih->heads[i].len = p->counts[i];
+        p->parts[i >> mih->key_bits][(i & mih->key_mask) >> shift] += p->counts[i];
     }
 }
 
@@ -494,12 +517,6 @@ static void fill_direct(struct wy__mih *mih, const uint64_t *blocks, size_t coun
     }
 }
 
-/* Scratch for fill_staged(): entries and their keys, grouped by the key's high half. */
-struct stage {
-    struct mih_entry *entries;
-    uint16_t *keys;
-};
-
 /*
  * The same in two cache-friendly passes: first every entry into the run of its key's high half
  * (a few hundred sequential streams), then each run into its buckets, whose blocks lie within a
@@ -530,6 +547,83 @@ static void fill_staged(struct wy__mih *mih, const uint64_t *blocks, size_t coun
     }
 }
 
+/* One phase of a part's work: it writes only its own tables' heads, buckets and counts. */
+static void *build_part_run(void *arg)
+{
+    struct build_part *p = arg;
+    if (!p->filling) {
+        count_tables(p);
+        return NULL;
+    }
+    for (unsigned t = p->first; t < p->end; t++) {
+        if (p->stage.entries != NULL && p->stage.keys != NULL) {
+            fill_staged(p->mih, p->blocks, p->count, t, &p->stage, p->parts[t]);
+        } else {
+            fill_direct(p->mih, p->blocks, p->count, t);
+        }
+    }
+    return NULL;
+}
+
+/* Runs a phase on parts [0, n): the last on the caller's thread, the first on a second one
+ * (or on the caller's too when no thread can be made). */
+static void build_phase(struct build_part *parts, size_t n, bool filling)
+{
+    pthread_t helper;
+    bool started = false;
+    for (size_t i = 0; i < n; i++) {
+        parts[i].filling = filling;
+    }
+    if (n == 2) {
+        started = pthread_create(&helper, NULL, build_part_run, &parts[0]) == 0;
+        if (!started) {
+            build_part_run(&parts[0]);
+        }
+    }
+    build_part_run(&parts[n - 1]);
+    if (started) {
+        pthread_join(helper, NULL);
+    }
+}
+
+static void stage_alloc(struct wy_ctx *ctx, struct stage *st, size_t count)
+{
+    st->entries = wy__alloc(ctx, count * sizeof *st->entries + 1);
+    st->keys = wy__alloc(ctx, count * sizeof *st->keys + 1);
+}
+
+static void stage_free(struct wy_ctx *ctx, struct stage *st)
+{
+    wy__free(ctx, st->entries);
+    wy__free(ctx, st->keys);
+}
+
+/*
+ * Splits the tables between one or two parts (two when the build is large and the second part
+ * gets its scratch; without scratch a part still fills, only slower).
+ */
+static size_t plan_parts(struct wy__mih *mih, const uint64_t *blocks, size_t count,
+                         uint32_t *counts, struct build_part parts[2])
+{
+    size_t n = 1;
+    stage_alloc(mih->ctx, &parts[0].stage, count);
+    if (count >= BUILD_THREAD_MIN) {
+        stage_alloc(mih->ctx, &parts[1].stage, count);
+        n = parts[1].stage.entries != NULL && parts[1].stage.keys != NULL ? 2 : 1;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        parts[i].mih = mih;
+        parts[i].blocks = blocks;
+        parts[i].count = count;
+        parts[i].counts = counts;
+    }
+    parts[0].first = 0;
+    parts[0].end = n == 2 ? mih->substrings / 2 : mih->substrings;
+    parts[1].first = parts[0].end;
+    parts[1].end = mih->substrings;
+    return n;
+}
+
 enum wy_status wy__mih_build(struct wy__mih *mih, const uint64_t *blocks, size_t count)
 {
     if (mih->size != 0) {
@@ -538,29 +632,26 @@ enum wy_status wy__mih_build(struct wy__mih *mih, const uint64_t *blocks, size_t
     if (count > UINT32_MAX) {
         return WY_ETOOBIG;
     }
-    /* Without room for the scratch the build still works, only slower. */
-    struct stage st = {
-        .entries = wy__alloc(mih->ctx, count * sizeof *st.entries + 1),
-        .keys = wy__alloc(mih->ctx, count * sizeof *st.keys + 1),
-    };
-    size_t parts[MAX_SUBSTRINGS][MAX_PARTS];
+    size_t table_parts[MAX_SUBSTRINGS][MAX_PARTS];
     uint32_t *counts =
         wy__alloc(mih->ctx, ((size_t)mih->substrings << mih->key_bits) * sizeof *counts);
-    enum wy_status rc = counts != NULL ? WY_OK : WY_ENOMEM;
-    if (rc == WY_OK) {
-        count_tables(mih, blocks, count, counts, parts);
+    if (counts == NULL) {
+        return WY_ENOMEM;
     }
+    struct build_part parts[2] = {{.parts = table_parts}, {.parts = table_parts}};
+    const size_t n = plan_parts(mih, blocks, count, counts, parts);
+    build_phase(parts, n, false);
     wy__free(mih->ctx, counts);
+    /* The arena is not shared between threads: every bucket is allocated here, then filled. */
+    enum wy_status rc = WY_OK;
     for (unsigned t = 0; t < mih->substrings && rc == WY_OK; t++) {
         rc = alloc_table(mih, t);
-        if (rc == WY_OK && st.entries != NULL && st.keys != NULL) {
-            fill_staged(mih, blocks, count, t, &st, parts[t]);
-        } else if (rc == WY_OK) {
-            fill_direct(mih, blocks, count, t);
-        }
     }
-    wy__free(mih->ctx, st.entries);
-    wy__free(mih->ctx, st.keys);
+    if (rc == WY_OK) {
+        build_phase(parts, n, true);
+    }
+    stage_free(mih->ctx, &parts[0].stage);
+    stage_free(mih->ctx, &parts[1].stage);
     if (rc != WY_OK) {
         free_buckets(mih);
         return rc;

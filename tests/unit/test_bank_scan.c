@@ -8,7 +8,8 @@
  * bank and 700 of another); stop exactly where the callback says; stop with WY_ECORRUPT at a
  * forged row with every row before it delivered and none after; leave out suppressed values
  * (checked in C for this scan, by a subquery for the others), and refuse a malformed entry of
- * that list; and fail cleanly on every allocation failure.
+ * that list; cope with ids far apart and below zero; read one snapshot while another handle
+ * commits (the change then comes through the feed); and fail cleanly on every allocation failure.
  */
 #include "wy_setup.h"
 
@@ -252,6 +253,90 @@ static void test_malformed_suppression(void **state)
     wy_ctx_free(c);
 }
 
+/* Copies of rows under far-apart ids (one below zero): the scan still equals the one-thread scan,
+ * in id order. */
+static void test_sparse_ids(void **state)
+{
+    struct fixture *f = *state;
+    tsup_store_sql(f->store.path,
+                   "CREATE TABLE far (id INTEGER); INSERT INTO far VALUES (-7), (5000000000), "
+                   "(5000000001), (900000000000);"
+                   "INSERT INTO fingerprints (id, kind, value_cipher, blind, quality, case_id, "
+                   "bank_id, frame_ms, source_cipher, added, active, media, frame_end_ms) "
+                   "SELECT far.id, kind, value_cipher, blind, quality, case_id, bank_id, frame_ms, "
+                   "source_cipher, added, active, 0, frame_end_ms FROM fingerprints, far "
+                   "WHERE fingerprints.id = 42; DROP TABLE far");
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct seen fast = {0};
+    struct seen slow = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &fast), WY_OK);
+    assert_int_equal(wy_bank_fp_scan(bank, WY_FP_PDQ, 0, collect, &slow), WY_OK);
+    assert_int_equal(fast.count, MAIN_COUNT + OTHER_COUNT + 4);
+    assert_int_equal(slow.count, fast.count);
+    assert_memory_equal(fast.ids, slow.ids, fast.count * sizeof *fast.ids);
+    assert_memory_equal(fast.values, slow.values, fast.count * sizeof *fast.values);
+    assert_int_equal(fast.ids[0], -7);
+    assert_int_equal(fast.ids[fast.count - 1], 900000000000);
+    seen_free(&fast);
+    seen_free(&slow);
+    wy_bank_close(bank);
+    wy_ctx_free(c);
+    tsup_store_sql(f->store.path, "DELETE FROM fingerprints WHERE id < 1 OR id > 1000000");
+}
+
+/* A withdrawal committed by another handle while the scan runs: the scan reads the snapshot it
+ * began with (every row), and the change feed holds the withdrawal for the next sync. */
+struct committer {
+    struct seen seen;
+    struct wy_bank *other;
+    int64_t case_id;
+};
+
+static bool withdraw_midway(void *user, const struct wy_fingerprint *fp)
+{
+    struct committer *w = user;
+    if (w->seen.count == 100) {
+        assert_int_equal(wy_bank_case_set_status(w->other, w->case_id, WY_CASE_WITHDRAWN), WY_OK);
+    }
+    return collect(&w->seen, fp);
+}
+
+static bool count_inactive(void *user, const struct wy_bank_change *change)
+{
+    *(size_t *)user += change->active ? 0 : 1;
+    return true;
+}
+
+static void test_snapshot(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct committer w = {.other = open_store(c, f)};
+    struct wy_case_info info;
+    assert_int_equal(wy_bank_case_find(bank, "S-2", &info), WY_OK);
+    w.case_id = info.id;
+    int64_t seq = 0;
+    assert_int_equal(wy_bank_seq(bank, &seq), WY_OK);
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, withdraw_midway, &w), WY_OK);
+    assert_int_equal(w.seen.count, MAIN_COUNT + OTHER_COUNT);
+    size_t withdrawn = 0;
+    assert_int_equal(wy_bank_changes(bank, seq, count_inactive, &withdrawn), WY_OK);
+    assert_int_equal(withdrawn, OTHER_COUNT);
+    seen_free(&w.seen);
+    struct seen after = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &after), WY_OK);
+    assert_int_equal(after.count, MAIN_COUNT);
+    seen_free(&after);
+    assert_int_equal(wy_bank_case_set_status(w.other, w.case_id, WY_CASE_OPEN), WY_OK);
+    wy_bank_close(w.other);
+    wy_bank_close(bank);
+    wy_ctx_free(c);
+}
+
 static enum wy_status oom_once(struct wy_ctx *ctx, void *user)
 {
     const struct fixture *f = user;
@@ -279,9 +364,14 @@ static void test_oom(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_as_scan),          cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_corrupt_row),           cmocka_unit_test(test_suppressed),
-        cmocka_unit_test(test_malformed_suppression), cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_same_as_scan),
+        cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_corrupt_row),
+        cmocka_unit_test(test_suppressed),
+        cmocka_unit_test(test_malformed_suppression),
+        cmocka_unit_test(test_sparse_ids),
+        cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -543,18 +543,20 @@ static enum wy_status oom_once(struct wy_ctx *ctx, void *user)
     return st;
 }
 
-/* The same for a bulk build: all or nothing. */
+/* The same for a bulk build: all or nothing. `user` is the entry count: small builds run on one
+ * thread, large ones (16,384 and more) split the tables with a second thread, whose scratch may
+ * fail alone. */
 static enum wy_status oom_build_once(struct wy_ctx *ctx, void *user)
 {
-    (void)user;
+    const size_t count = *(const size_t *)user;
     struct wy__mih *mih = NULL;
-    enum wy_status st = wy__mih_new(ctx, 32, &mih);
+    enum wy_status st = wy__mih_new(ctx, count < 1000 ? 32 : 16, &mih);
     if (st != WY_OK) {
         return st;
     }
     struct store s = {0};
     uint64_t seed = 4;
-    for (size_t i = 0; i < 40; i++) {
+    for (size_t i = 0; i < count; i++) {
         struct wy_pdq_hash h;
         tsup_random_hash(&seed, &h);
         store_push(&s, &h);
@@ -577,7 +579,10 @@ static void test_oom(void **state)
 {
     (void)state;
     tsup_oom_sweep(oom_once, NULL);
-    tsup_oom_sweep(oom_build_once, NULL);
+    size_t small = 40;
+    size_t large = 16384;
+    tsup_oom_sweep(oom_build_once, &small);
+    tsup_oom_sweep(oom_build_once, &large);
 }
 
 int main(void)
