@@ -35,11 +35,6 @@ const char cmd_match_help[] =
     "  withyou match --bank main ~/Downloads/found\n"
     "  withyou match --format text reposted-clip.mp4\n";
 
-/* Queries from which the matcher's multi-index hashing tables pay for themselves: at a million
- * fingerprints they take about 3-4 s to build and save about 6 ms a picture (3 passes of 8
- * queries: 1.5 ms against 8 ms for the scan), so from about 600 pictures. */
-#define MIH_MIN_QUERIES 1000
-
 struct match_query {
     struct wy_media_record rec;
     char *error; /* "reason" when the file could not be fingerprinted */
@@ -251,8 +246,6 @@ int cmd_match(int argc, char **argv)
     run.bank = cli_store_open(run.ctx, db, key_file);
     int rc = CLI_EXIT_FAILED;
     cli_paths_collect(&run.paths, argv + optind, argc - optind);
-    /* Multi-index hashing pays for its build only over many queries. */
-    run.mopts.index_kind = run.paths.count >= MIH_MIN_QUERIES ? WY_INDEX_AUTO : WY_INDEX_FLAT;
     if (run.bank != NULL && load_matcher(&run, bank_name)) {
         run.queries = calloc(run.paths.count + 1, sizeof *run.queries);
         if (run.queries == NULL) {

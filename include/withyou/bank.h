@@ -295,6 +295,16 @@ WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
                            wy_fingerprint_fn fn, void *user);
 
 /**
+ * wy_bank_fp_scan_values() for several kinds in one pass: `kinds` has bit k set (1u << k) for
+ * every kind k wanted, and their rows come interleaved, in id order (a matcher loads picture
+ * and video-frame PDQs this way). @return WY_OK; WY_EINVAL for an empty mask or an unknown kind;
+ * WY_ECORRUPT.
+ */
+WY_API WY_NODISCARD WY_NONNULL(1, 4) enum wy_status
+    wy_bank_fp_scan_values_kinds(struct wy_bank *bank, unsigned kinds, int64_t bank_id,
+                                 wy_fingerprint_fn fn, void *user);
+
+/**
  * Exact lookup (meant for MD5 and SHA-256; any kind works) through the blind index: calls fn for
  * each active, unsuppressed fingerprint of `kind` with exactly this value, in id order. `value`
  * holds 16 bytes for MD5, 32 otherwise. @return WY_OK; WY_EINVAL; WY_ECORRUPT.

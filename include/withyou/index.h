@@ -106,6 +106,18 @@ WY_API WY_NODISCARD WY_NONNULL(1) enum wy_status
                       size_t count);
 
 /**
+ * Changes the structure policy of a filled index, as if it had been created with `kind`:
+ * WY_INDEX_MIH or WY_INDEX_AUTO (at a size that wants them) build the multi-index hashing tables
+ * now, WY_INDEX_FLAT frees them. Results never change, only speed. A caller that loads a large
+ * index for a few queries can start flat and ask for tables once the queries justify the build.
+ * Needs the same exclusive access as wy_index_add().
+ * @return WY_OK; WY_EINVAL for an unknown kind; WY_ENOMEM when WY_INDEX_MIH cannot be built (the
+ *         index is unchanged; under WY_INDEX_AUTO a failed build leaves the flat scan).
+ */
+WY_API WY_NODISCARD WY_NONNULL(1) enum wy_status
+    wy_index_set_kind(struct wy_index *index, enum wy_index_kind kind);
+
+/**
  * Removes the entry with this id. O(1) expected; never allocates, so it cannot fail for memory.
  * Memory is kept for later adds.
  * @return WY_OK; WY_ENOENT if there is none.

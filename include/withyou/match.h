@@ -39,9 +39,9 @@ struct wy_matcher_opts {
     int64_t bank_id; /* 0: every bank */
     int threshold;   /* PDQ distance; -1 (default): each bank's own threshold */
     struct wy_align_opts align;
-    /* WY_INDEX_AUTO (default) builds multi-index hashing tables for large stores: queries get
-     * several times faster, loading about ten times slower (docs/internals/index.md). A one-off
-     * run over a few files is quicker with WY_INDEX_FLAT. */
+    /* WY_INDEX_AUTO (default) starts with a flat scan, ready as soon as the store is read, and
+     * builds multi-index hashing tables for large stores after the first 128 searches, once
+     * they pay for their build (docs/internals/index.md). WY_INDEX_MIH builds them at load. */
     enum wy_index_kind index_kind;
 };
 
@@ -90,6 +90,10 @@ WY_API WY_NONNULL(1) size_t wy_matcher_size(const struct wy_matcher *matcher);
 
 /** Lowest quality floor among the searched banks: queries below it are unreliable. */
 WY_API WY_NONNULL(1) int wy_matcher_min_quality(const struct wy_matcher *matcher);
+
+/** Bytes of memory the matcher holds (its index, with any tables, and one entry per fingerprint).
+ */
+WY_API WY_NONNULL(1) size_t wy_matcher_memory_bytes(const struct wy_matcher *matcher);
 
 /**
  * Matches a picture: its 8 dihedral hashes (wy_pdq_hash_image's `dihedral`) and, if not NULL,

@@ -654,11 +654,24 @@ enum wy_status wy_bank_fp_scan(struct wy_bank *bank, enum wy_fp_kind kind, int64
 enum wy_status wy_bank_fp_scan_values(struct wy_bank *bank, enum wy_fp_kind kind, int64_t bank_id,
                                       wy_fingerprint_fn fn, void *user)
 {
-    if (!wy__bank_kind_valid(kind) || bank_id < 0) {
+    if (!wy__bank_kind_valid(kind)) {
+        return WY_EINVAL;
+    }
+    return wy_bank_fp_scan_values_kinds(bank, 1u << kind, bank_id, fn, user);
+}
+
+enum wy_status wy_bank_fp_scan_values_kinds(struct wy_bank *bank, unsigned kinds, int64_t bank_id,
+                                            wy_fingerprint_fn fn, void *user)
+{
+    unsigned valid = 0;
+    for (int k = 0; k < 32; k++) {
+        valid |= wy__bank_kind_valid((enum wy_fp_kind)k) ? 1u << k : 0;
+    }
+    if (kinds == 0 || (kinds & ~valid) != 0 || bank_id < 0) {
         return WY_EINVAL;
     }
     const struct wy__fp_filter filter = {
-        .kind = kind, .bank_id = bank_id, .blind = NULL, .values_only = true};
+        .bank_id = bank_id, .blind = NULL, .values_only = true, .kinds = kinds};
     return wy__bank_scan_values(bank, &filter, fn, user);
 }
 

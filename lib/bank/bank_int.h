@@ -111,6 +111,7 @@ struct wy__fp_filter {
     int64_t bank_id; /* 0: every bank */
     const uint8_t *blind;
     bool values_only; /* the caller reads no source label (the backend may skip it) */
+    unsigned kinds;   /* values-only scans: bit k set for every kind k wanted (`kind` unused) */
 };
 
 struct wy_bank;

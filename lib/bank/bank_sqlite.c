@@ -111,10 +111,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* The matcher's start-up: no label, no added time (constants cost no column reads), and
      * suppression checked in C against a list read once (a subquery per row was a third of the
      * scan's SQLite time). */
-    [ST_FP_SCAN_VALUES] = "SELECT f.id, ?1, f.value_cipher, f.blind, f.quality, f.case_id, "
+    /* One pass over the table in id order for every kind in the mask ?1: most rows are
+     * wanted, and an index by kind would cost a lookup per row, or a sort for two kinds. */
+    [ST_FP_SCAN_VALUES] = "SELECT f.id, f.kind, f.value_cipher, f.blind, f.quality, f.case_id, "
                           "f.bank_id, f.frame_ms, NULL, 0, 1, f.frame_end_ms, f.media "
-                          "FROM fingerprints f WHERE f.kind = ?1 AND f.active = 1 AND "
-                          "(?2 = 0 OR f.bank_id = ?2) ORDER BY f.id",
+                          "FROM fingerprints f NOT INDEXED WHERE ((?1 >> f.kind) & 1) = 1 AND "
+                          "f.active = 1 AND (?2 = 0 OR f.bank_id = ?2) ORDER BY f.id",
     [ST_SUP_LIST] = "SELECT blind FROM suppression WHERE kind = ?1",
     [ST_FP_LOOKUP] = FP_COLS " WHERE f.blind = ?3 AND f.kind = ?1" FP_ACTIVE_IN " ORDER BY f.id",
     [ST_SUP_PUT] = "INSERT OR REPLACE INTO suppression (kind, blind, value_cipher, reason) "
@@ -834,6 +836,7 @@ struct suppressed {
     struct wy_ctx *ctx;
     uint8_t (*blinds)[WY__BANK_BLIND_BYTES];
     size_t count;
+    size_t cap;
     wy__fp_row_fn fn;
     void *user;
 };
@@ -852,29 +855,26 @@ static enum wy_status load_suppressed(struct sq_conn *c, enum wy_fp_kind kind,
         return fail_db(c->db, rc, NULL);
     }
     sqlite3_bind_int(s, 1, (int)kind);
-    size_t cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if ((size_t)sqlite3_column_bytes(s, 0) != WY__BANK_BLIND_BYTES) {
             finish(s);
             return WY_ECORRUPT;
         }
-        if (out->count == cap) {
-            cap = cap ? cap * 2 : 16;
+        if (out->count == out->cap) {
+            const size_t cap = out->cap ? out->cap * 2 : 16;
             void *grown = wy__realloc(out->ctx, out->blinds, cap * WY__BANK_BLIND_BYTES);
             if (grown == NULL) {
                 finish(s);
                 return WY_ENOMEM;
             }
             out->blinds = grown;
+            out->cap = cap;
         }
         memcpy(out->blinds[out->count++], sqlite3_column_blob(s, 0), WY__BANK_BLIND_BYTES);
     }
     finish(s);
     if (rc != SQLITE_DONE) {
         return fail_db(c->db, rc, NULL);
-    }
-    if (out->count > 1) {
-        qsort(out->blinds, out->count, WY__BANK_BLIND_BYTES, blind_cmp);
     }
     return WY_OK;
 }
@@ -894,14 +894,23 @@ static enum wy_status scan_values(struct wy_bank *bank, const struct wy__fp_filt
 {
     struct sq_conn *c = conn_of(bank);
     struct suppressed sup = {.ctx = bank->ctx, .fn = fn, .user = user};
-    enum wy_status st = load_suppressed(c, filter->kind, &sup);
+    enum wy_status st = WY_OK;
+    /* Blind values are keyed by kind, so one sorted list serves every kind scanned. */
+    for (int kind = 1; kind < 32 && st == WY_OK; kind++) {
+        if ((filter->kinds >> kind) & 1u) {
+            st = load_suppressed(c, (enum wy_fp_kind)kind, &sup);
+        }
+    }
+    if (st == WY_OK && sup.count > 1) {
+        qsort(sup.blinds, sup.count, WY__BANK_BLIND_BYTES, blind_cmp);
+    }
     if (st == WY_OK) {
         int rc = SQLITE_OK;
         sqlite3_stmt *s = stmt(c, ST_FP_SCAN_VALUES, &rc);
         if (s == NULL) {
             st = fail_db(c->db, rc, NULL);
         } else {
-            sqlite3_bind_int(s, 1, (int)filter->kind);
+            sqlite3_bind_int64(s, 1, (sqlite3_int64)filter->kinds);
             sqlite3_bind_int64(s, 2, filter->bank_id);
             st = feed_rows(c, s, skip_suppressed, &sup);
         }

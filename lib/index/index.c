@@ -459,6 +459,19 @@ static enum wy_status structure_add_tail(struct wy_index *index, size_t first)
     return WY_OK;
 }
 
+/* Ids ahead of the one being added whose map bucket is prefetched. */
+enum { MAP_PREFETCH_AHEAD = 16 };
+
+static bool ids_increasing(const uint64_t *ids, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        if (ids[i] <= ids[i - 1]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 enum wy_status wy_index_add_many(struct wy_index *index, const struct wy_pdq_hash *hashes,
                                  const uint64_t *ids, size_t count)
 {
@@ -476,9 +489,16 @@ enum wy_status wy_index_add_many(struct wy_index *index, const struct wy_pdq_has
         return st;
     }
     const size_t first = index->size;
+    /* A store's start-up scan hands its ids in increasing order to an empty index: then no id
+     * can be held already or come twice, and the lookups (a random read of the map and one of
+     * ids[] per probe) are skipped; the inserts' buckets are prefetched a few ids ahead. */
+    const bool fresh = first == 0 && ids_increasing(ids, count);
     for (size_t i = 0; i < count; i++) {
+        if (i + MAP_PREFETCH_AHEAD < count) {
+            __builtin_prefetch(&index->map[home_bucket(index, ids[i + MAP_PREFETCH_AHEAD])]);
+        }
         /* An id already held, or twice in the batch: nothing of the batch stays. */
-        if (map_find(index, ids[i]) != SIZE_MAX) {
+        if (!fresh && map_find(index, ids[i]) != SIZE_MAX) {
             drop_tail(index, first);
             return WY_EINVAL;
         }
@@ -494,6 +514,33 @@ enum wy_status wy_index_add_many(struct wy_index *index, const struct wy_pdq_has
         drop_tail(index, first);
         return st;
     }
+    auto_structure(index);
+    return WY_OK;
+}
+
+enum wy_status wy_index_set_kind(struct wy_index *index, enum wy_index_kind kind)
+{
+    if (kind != WY_INDEX_AUTO && kind != WY_INDEX_FLAT && kind != WY_INDEX_MIH) {
+        return WY_EINVAL;
+    }
+    if (kind == WY_INDEX_MIH && index->mih == NULL) {
+        struct wy__mih *mih = NULL;
+        enum wy_status st = wy__mih_new(index->ctx, WY__MIH_DEFAULT_SUBSTRINGS, &mih);
+        if (st == WY_OK && index->size > 0) {
+            st = wy__mih_build(mih, index->blocks, index->size);
+        }
+        if (st != WY_OK) {
+            wy__mih_free(mih);
+            return st; /* unchanged */
+        }
+        index->mih = mih;
+        index->ops = &mih_ops;
+    } else if (kind == WY_INDEX_FLAT && index->mih != NULL) {
+        wy__mih_free(index->mih);
+        index->mih = NULL;
+        index->ops = &wy__index_flat_ops;
+    }
+    index->kind = kind;
     auto_structure(index);
     return WY_OK;
 }

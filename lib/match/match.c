@@ -38,7 +38,34 @@ struct wy_matcher {
     int min_quality;      /* the lowest floor searched */
     int64_t seq;          /* change feed position loaded */
     enum wy_status error; /* first failure inside a store callback */
+    size_t flat_passes;   /* index searches made before tables are asked for (AUTO only) */
 };
+
+/*
+ * Under WY_INDEX_AUTO the matcher loads a flat index and asks for multi-index hashing tables
+ * only after this many searches. One search (up to 8 hashes, or the 8 dihedral variants of one)
+ * costs one pass over the flat store, about 3 ns per entry here; building the tables costs
+ * about 0.5 us per entry, some 170 passes. Waiting for 128 passes (the ski-rental rule: pay
+ * rent until it adds up to the price) keeps a run's total within about twice the best choice
+ * made in hindsight, and a one-off `withyou match` over a few files never pays for tables it
+ * would not use; the store is ready to answer once the scan is done.
+ */
+enum { FLAT_PASSES_BEFORE_TABLES = 128 };
+
+/* Counts one search and asks for tables when they have earned their build. */
+static void note_search(struct wy_matcher *m)
+{
+    if (m->opts.index_kind != WY_INDEX_AUTO || m->flat_passes > FLAT_PASSES_BEFORE_TABLES) {
+        return;
+    }
+    if (++m->flat_passes > FLAT_PASSES_BEFORE_TABLES) {
+        /* Under AUTO this returns WY_OK even without memory for the tables: the flat scan then
+         * answers as before. */
+        const enum wy_status st = wy_index_set_kind(m->index, WY_INDEX_AUTO);
+        WY_ASSERT(st == WY_OK);
+        (void)st;
+    }
+}
 
 void wy_matcher_opts_init(struct wy_matcher_opts *opts)
 {
@@ -163,14 +190,13 @@ static bool load_fp(void *user, const struct wy_fingerprint *fp)
 static enum wy_status load_all(struct wy_matcher *m)
 {
     struct initial_load l = {.m = m};
-    static const enum wy_fp_kind kinds[] = {WY_FP_PDQ, WY_FP_VIDEO_PDQ};
-    enum wy_status st = WY_OK;
-    for (size_t k = 0; k < 2 && st == WY_OK; k++) {
-        m->error = WY_OK;
-        st = wy_bank_fp_scan_values(m->bank, kinds[k], m->opts.bank_id, load_fp, &l);
-        if (st == WY_OK) {
-            st = m->error;
-        }
+    /* Both kinds in one pass, so ids arrive in increasing order: entries are appended, and the
+     * index takes the batch without looking each id up. */
+    m->error = WY_OK;
+    enum wy_status st = wy_bank_fp_scan_values_kinds(
+        m->bank, (1u << WY_FP_PDQ) | (1u << WY_FP_VIDEO_PDQ), m->opts.bank_id, load_fp, &l);
+    if (st == WY_OK) {
+        st = m->error;
     }
     if (st == WY_OK) {
         st = wy_index_add_many(m->index, l.hashes, l.ids, l.count);
@@ -274,7 +300,8 @@ enum wy_status wy_matcher_new(struct wy_ctx *ctx, struct wy_bank *bank,
         st = load_banks(m);
     }
     if (st == WY_OK) {
-        st = wy_index_new(ctx, m->opts.index_kind, &m->index);
+        const bool defer = m->opts.index_kind == WY_INDEX_AUTO;
+        st = wy_index_new(ctx, defer ? WY_INDEX_FLAT : m->opts.index_kind, &m->index);
     }
     if (st == WY_OK) {
         st = load_all(m);
@@ -296,6 +323,12 @@ void wy_matcher_free(struct wy_matcher *m)
     wy__free(m->ctx, m->entries);
     wy__free(m->ctx, m->banks);
     wy__free(m->ctx, m);
+}
+
+size_t wy_matcher_memory_bytes(const struct wy_matcher *m)
+{
+    return sizeof *m + wy_index_memory_bytes(m->index) + m->cap * sizeof *m->entries +
+           m->bank_count * sizeof *m->banks;
 }
 
 size_t wy_matcher_size(const struct wy_matcher *m)
@@ -552,6 +585,7 @@ static enum wy_status search_picture(struct wy_matcher *m, const struct picture_
     for (size_t i = 0; i < q->count && st == WY_OK && !h.oom; i += 8) {
         const size_t n = q->count - i < 8 ? q->count - i : 8;
         h.variants = q->variants + i;
+        note_search(m);
         st = wy_index_range(m->index, q->hashes + i, n, (unsigned)m->radius, keep_qhit, &h);
     }
     if (st == WY_OK && h.oom) {
@@ -606,6 +640,7 @@ enum wy_status wy_matcher_video(struct wy_matcher *m, const struct wy_video_fp *
             continue;
         }
         h.q_ms = q->frames[i].start_ms;
+        note_search(m);
         st = wy_index_range_dihedral(m->index, q->dihedral + i * WY_DIH_COUNT, (unsigned)m->radius,
                                      keep_qhit, &h);
     }

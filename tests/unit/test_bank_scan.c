@@ -235,6 +235,69 @@ static void test_suppressed(void **state)
     wy_ctx_free(c);
 }
 
+/*
+ * Two kinds in one pass: video-frame PDQs and exact MD5s registered between the picture PDQs
+ * come interleaved with them, in id order, exactly the union of the one-kind scans; each kind's
+ * suppression hides only its own rows; the mask is checked.
+ */
+static void test_kinds(void **state)
+{
+    struct fixture *f = *state;
+    struct wy_ctx *c = NULL;
+    assert_int_equal(wy_ctx_new(NULL, &c), WY_OK);
+    struct wy_bank *bank = open_store(c, f);
+    struct seen pics = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &pics), WY_OK);
+    const int64_t case_id = 1;
+    struct wy_fingerprint fps[30];
+    for (size_t i = 0; i < 30; i++) {
+        fps[i] = tsup_make_fp(i % 3 == 2 ? WY_FP_MD5 : WY_FP_VIDEO_PDQ, 900000 + i, case_id);
+        fps[i].frame_ms = fps[i].kind == WY_FP_VIDEO_PDQ ? (int64_t)i * 1000 : -1;
+        fps[i].quality = fps[i].kind == WY_FP_MD5 ? -1 : 80;
+    }
+    assert_int_equal(wy_bank_fp_add(bank, fps, 30, NULL), WY_OK);
+    add_many(bank, case_id, 200001, 10); /* pictures after the frames */
+    assert_int_equal(wy_bank_suppress(bank, WY_FP_VIDEO_PDQ, fps[0].value, "test"), WY_OK);
+    assert_int_equal(wy_bank_suppress(bank, WY_FP_PDQ, pics.values[7], "test"), WY_OK);
+    struct seen want_pdq = {0};
+    struct seen want_video = {0};
+    struct seen both = {0};
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_PDQ, 0, collect, &want_pdq), WY_OK);
+    assert_int_equal(wy_bank_fp_scan_values(bank, WY_FP_VIDEO_PDQ, 0, collect, &want_video), WY_OK);
+    const unsigned mask = (1u << WY_FP_PDQ) | (1u << WY_FP_VIDEO_PDQ);
+    assert_int_equal(wy_bank_fp_scan_values_kinds(bank, mask, 0, collect, &both), WY_OK);
+    assert_int_equal(want_pdq.count, pics.count + 10 - 1);
+    assert_int_equal(want_video.count, 20 - 1);
+    assert_int_equal(both.count, want_pdq.count + want_video.count);
+    size_t a = 0;
+    size_t b = 0;
+    for (size_t k = 0; k < both.count; k++) {
+        /* A merge of the two one-kind scans by id. */
+        const bool take_pdq =
+            b == want_video.count || (a < want_pdq.count && want_pdq.ids[a] < want_video.ids[b]);
+        const struct seen *from = take_pdq ? &want_pdq : &want_video;
+        const size_t at = take_pdq ? a++ : b++;
+        assert_int_equal(both.ids[k], from->ids[at]);
+        assert_memory_equal(both.values[k], from->values[at], 32);
+    }
+    assert_false(both.labelled);
+    struct seen none = {0};
+    assert_int_equal(wy_bank_fp_scan_values_kinds(bank, 0, 0, collect, &none), WY_EINVAL);
+    assert_int_equal(wy_bank_fp_scan_values_kinds(bank, 1u, 0, collect, &none), WY_EINVAL);
+    assert_int_equal(wy_bank_fp_scan_values_kinds(bank, mask | 1u << 9, 0, collect, &none),
+                     WY_EINVAL);
+    assert_int_equal(wy_bank_fp_scan_values_kinds(bank, mask, -1, collect, &none), WY_EINVAL);
+    assert_int_equal(none.count, 0);
+    seen_free(&pics);
+    seen_free(&want_pdq);
+    seen_free(&want_video);
+    seen_free(&both);
+    wy_bank_close(bank);
+    tsup_store_sql(f->store.path, "DELETE FROM suppression");
+    tsup_store_sql(f->store.path, "DELETE FROM fingerprints WHERE id > 5700");
+    wy_ctx_free(c);
+}
+
 /* A suppression entry whose blind value has the wrong length is a corrupt store, said so. */
 static void test_malformed_suppression(void **state)
 {
@@ -369,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_row),
         cmocka_unit_test(test_suppressed),
         cmocka_unit_test(test_malformed_suppression),
+        cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_sparse_ids),
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_oom),

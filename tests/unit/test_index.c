@@ -816,6 +816,82 @@ static enum wy_status oom_many_run(struct wy_ctx *ctx, void *user)
     return st;
 }
 
+/* wy_index_set_kind on a filled index: tables built and freed on request, answers unchanged. */
+static void test_set_kind(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    uint64_t rng = 0x5e7c;
+    struct wy_pdq_hash q[8];
+    for (size_t k = 0; k < 8; k++) {
+        tsup_random_hash(&rng, &q[k]);
+    }
+    struct model m = {0};
+    build_model(&rng, &m, 3000, q, 8);
+    struct wy_index *index = NULL;
+    assert_int_equal(wy_index_new(ctx, WY_INDEX_FLAT, &index), WY_OK);
+    /* Increasing ids into an empty index: the unchecked bulk path. */
+    assert_int_equal(wy_index_add_many(index, m.set.hashes, m.set.ids, m.set.size), WY_OK);
+    assert_index_equals(index, &m);
+    model_cache(&m, q);
+    const size_t flat = wy_index_memory_bytes(index);
+    assert_int_equal(wy_index_set_kind(index, WY_INDEX_MIH), WY_OK);
+    const size_t tables = wy_index_memory_bytes(index);
+    assert_true(tables > flat + 3000 * 64);
+    check_range(index, &m, q, 8, 12);
+    check_dihedral(index, &m, q, 31);
+    assert_int_equal(wy_index_set_kind(index, WY_INDEX_MIH), WY_OK); /* already: no change */
+    assert_int_equal(wy_index_memory_bytes(index), tables);
+    /* AUTO keeps no tables at this size. */
+    assert_int_equal(wy_index_set_kind(index, WY_INDEX_AUTO), WY_OK);
+    assert_int_equal(wy_index_memory_bytes(index), flat);
+    check_dihedral(index, &m, q, 31);
+    assert_int_equal(wy_index_set_kind(index, WY_INDEX_MIH), WY_OK);
+    assert_int_equal(wy_index_set_kind(index, WY_INDEX_FLAT), WY_OK);
+    assert_int_equal(wy_index_memory_bytes(index), flat);
+    check_range(index, &m, q, 8, 12);
+    assert_int_equal(wy_index_set_kind(index, (enum wy_index_kind)7), WY_EINVAL);
+    assert_int_equal(wy_index_memory_bytes(index), flat);
+    wy_index_free(index);
+    model_free(&m);
+}
+
+/* Without memory for the tables, WY_INDEX_MIH fails and leaves the index as it was. */
+static enum wy_status oom_set_kind_run(struct wy_ctx *ctx, void *user)
+{
+    (void)user;
+    struct wy_index *index = NULL;
+    enum wy_status st = wy_index_new(ctx, WY_INDEX_FLAT, &index);
+    if (st != WY_OK) {
+        return st;
+    }
+    struct model m = {0};
+    uint64_t rng = 34;
+    for (uint64_t i = 0; i < 500; i++) {
+        struct wy_pdq_hash h;
+        tsup_random_hash(&rng, &h);
+        model_add(&m, &h, i + 1);
+    }
+    st = wy_index_add_many(index, m.set.hashes, m.set.ids, m.set.size);
+    if (st == WY_OK) {
+        const size_t before = wy_index_memory_bytes(index);
+        st = wy_index_set_kind(index, WY_INDEX_MIH);
+        if (st != WY_OK) {
+            assert_int_equal(wy_index_memory_bytes(index), before);
+        }
+        assert_index_equals(index, &m);
+        check_range(index, &m, &m.set.hashes[42], 1, 40);
+    }
+    wy_index_free(index);
+    model_free(&m);
+    return st;
+}
+
+static void test_set_kind_oom(void **state)
+{
+    (void)state;
+    tsup_oom_sweep(oom_set_kind_run, NULL);
+}
+
 static void test_add_many_oom(void **state)
 {
     (void)state;
@@ -850,6 +926,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_many_duplicates, tsup_setup_ctx,
                                         tsup_teardown_ctx),
         cmocka_unit_test(test_add_many_oom),
+        cmocka_unit_test_setup_teardown(test_set_kind, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test(test_set_kind_oom),
     };
     return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -216,6 +217,57 @@ static void test_picture_queries(void **state)
     fixture_fini(&f);
 }
 
+/*
+ * Under WY_INDEX_AUTO a store large enough for multi-index hashing loads into a flat index, so
+ * the matcher answers as soon as the scan ends, and gets its tables with its 129th search: the
+ * memory grows by them, and every answer stays the same.
+ */
+static void test_tables_after_searches(void **state)
+{
+    struct wy_ctx *ctx = tsup_state_ctx(state);
+    struct fixture f;
+    fixture_init(ctx, &f);
+    enum { BATCH = 10000 };
+    struct wy_fingerprint *fps = calloc(BATCH, sizeof *fps);
+    assert_non_null(fps);
+    for (uint64_t b = 0; b < WY_INDEX_MIH_MIN / BATCH; b++) {
+        for (size_t i = 0; i < BATCH; i++) {
+            fps[i] = tsup_make_fp(WY_FP_PDQ, 1000 + b * BATCH + i, f.c_pic);
+        }
+        assert_int_equal(wy_bank_fp_add(f.bank, fps, BATCH, NULL), WY_OK);
+    }
+    free(fps);
+    struct wy_matcher *m = matcher_new(ctx, f.bank, -1);
+    assert_int_equal(wy_matcher_size(m), 21 + WY_INDEX_MIH_MIN);
+    const size_t flat = wy_matcher_memory_bytes(m);
+    struct wy_pdq_hash q[WY_DIH_COUNT];
+    picture(500, q);
+    q[WY_DIH_ROT90] = nudged(&f.pic[WY_DIH_ORIGINAL], 12);
+    for (int search = 1; search <= 130; search++) {
+        struct found got = {.count = 0};
+        assert_int_equal(wy_matcher_image(m, q, NULL, keep_match, &got), WY_OK);
+        assert_int_equal(got.count, 1);
+        assert_int_equal(got.m[0].case_id, f.c_pic);
+        assert_int_equal(got.m[0].distance, 12);
+        assert_int_equal(got.m[0].variant, WY_DIH_ROT90);
+        if (search <= 128) {
+            assert_int_equal(wy_matcher_memory_bytes(m), flat);
+        } else {
+            assert_true(wy_matcher_memory_bytes(m) > flat + 100 * (size_t)WY_INDEX_MIH_MIN);
+        }
+    }
+    /* Later changes reach the tables too. */
+    struct wy_fingerprint extra = tsup_make_fp(WY_FP_PDQ, 7, f.c_pic);
+    memcpy(extra.value, nudged(&f.pic[WY_DIH_ORIGINAL], 3).bytes, WY_PDQ_BYTES);
+    assert_int_equal(wy_bank_fp_add(f.bank, &extra, 1, NULL), WY_OK);
+    assert_int_equal(wy_matcher_sync(m), WY_OK);
+    struct found got = {.count = 0};
+    assert_int_equal(wy_matcher_image(m, q, NULL, keep_match, &got), WY_OK);
+    assert_int_equal(got.count, 2);
+    wy_matcher_free(m);
+    fixture_fini(&f);
+}
+
 static void test_video_queries(void **state)
 {
     struct wy_ctx *ctx = tsup_state_ctx(state);
@@ -352,6 +404,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_picture_queries, tsup_setup_ctx, tsup_teardown_ctx),
+        cmocka_unit_test_setup_teardown(test_tables_after_searches, tsup_setup_ctx,
+                                        tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_video_queries, tsup_setup_ctx, tsup_teardown_ctx),
         cmocka_unit_test_setup_teardown(test_sync, tsup_setup_ctx, tsup_teardown_ctx),
     };
