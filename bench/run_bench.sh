@@ -11,8 +11,12 @@
 # and WebPs. Every run is repeated until it lasts about --seconds (a first run of each calibrates
 # the repeat count and warms the caches).
 #
-# usage: bench/run_bench.sh [--quick] [--build DIR] [--seconds S] [--no-install] [--out DIR]
+# usage: bench/run_bench.sh [--quick] [--build DIR] [--seconds S] [--rounds N] [--no-install]
+#                           [--out DIR]
 #   --quick       one pass of everything, no calibration: a smoke test of the script
+#   --rounds N    measure every set N times, withyou and its peer in turn, and keep each run's
+#                 fastest (default 3): this VM drifts 10-30% within a minute, which one sequential
+#                 pass turned into ratios off by as much
 #   --build DIR   build directory holding withyou and bench/bench_decode_peers (default: build)
 #   --seconds S   wanted length of each timed run (default 3)
 #   --no-install  never call apt-get; use whatever wallpapers are installed
@@ -37,6 +41,7 @@ note() {
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$repo/build"
 target_s=3
+rounds=3
 quick=0
 install=1
 out=""
@@ -45,14 +50,17 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --build) build=$(cd "${2:?--build needs a directory}" && pwd); shift ;;
     --seconds) target_s=${2:?--seconds needs a number}; shift ;;
+    --rounds) rounds=${2:?--rounds needs a number}; shift ;;
     --no-install) install=0 ;;
     --out) out=${2:?--out needs a directory}; shift ;;
-    -h | --help) sed -n '3,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,28p' "$0"; exit 0 ;;
     *) die "unknown option $1 (try --help)" ;;
     esac
     shift
 done
 [[ "$target_s" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--seconds: not a number: $target_s"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds: not a positive integer: $rounds"
+[ $quick -eq 0 ] || rounds=1
 
 withyou="$build/withyou"
 peers="$build/bench/bench_decode_peers"
@@ -186,39 +194,54 @@ set_files[png]="$(printf '%s\n' "$corpus"/alt/png/*.png)"
 set_files[webp]="$(printf '%s\n' "$corpus"/alt/webp/*.webp)"
 sets=(orig walls png webp)
 
-declare -A res # res[set/run] = the JSON line
-for set in "${sets[@]}"; do
-    mapfile -t files < <(grep -v '^$' <<<"${set_files[$set]}" || true)
-    if [ ${#files[@]} -eq 0 ]; then
-        note "set $set: no files, skipped"
-        continue
+declare -A res # res[set/run] = the fastest JSON line of the rounds
+
+# keep_best KEY LINE: res[KEY] = LINE unless a faster run of KEY is already kept.
+keep_best() {
+    local old=${res[$1]:-}
+    if [ -z "$old" ] || awk -v a="$(jget seconds <<<"$2")" -v b="$(jget seconds <<<"$old")" \
+        'BEGIN { exit !(a * 1 < b * 1) }'; then
+        res[$1]=$2
     fi
-    note "set $set: ${#files[@]} files"
+}
+
+# measure_set SET FILE...: one round of every withyou run of the set, each followed by its peer.
+measure_set() {
+    local set=$1
+    shift
+    local peer_fast=() peer_full=()
+    case $set in
+    orig | walls)
+        # What withyou fast mode decodes (its scale per file, luminance) and what full mode does.
+        peer_fast=(libjpeg-auto-gray "$peers" libjpeg --scale auto --gray)
+        peer_full=(libjpeg-8-rgb "$peers" libjpeg --scale 8)
+        ;;
+    png) peer_fast=(spng "$peers" spng) ;;
+    webp) peer_fast=(libwebp "$peers" libwebp) ;;
+    esac
     for mode in fast full; do
         flag=()
         [ $mode = full ] && flag=(--full-decode)
         for jobs in 1 2; do
-            res[$set/$mode/j$jobs]=$(run_calibrated "$set" "withyou-$mode-j$jobs" \
-                "$withyou" bench hash --jobs "$jobs" "${flag[@]+"${flag[@]}"}" "${files[@]}")
+            keep_best "$set/$mode/j$jobs" "$(run_calibrated "$set" "withyou-$mode-j$jobs" \
+                "$withyou" bench hash --jobs "$jobs" "${flag[@]+"${flag[@]}"}" "$@")"
         done
+        local peer=("${peer_fast[@]}")
+        [ $mode = full ] && [ ${#peer_full[@]} -gt 0 ] && peer=("${peer_full[@]}")
+        keep_best "$set/peer/$mode" "$(run_calibrated "$set" "${peer[0]}" "${peer[@]:1}" "$@")"
     done
-    case $set in
-    orig | walls)
-        # What withyou fast mode decodes (its scale per file, luminance) and what full mode does.
-        res[$set/peer/fast]=$(run_calibrated "$set" "libjpeg-auto-gray" \
-            "$peers" libjpeg --scale auto --gray "${files[@]}")
-        res[$set/peer/full]=$(run_calibrated "$set" "libjpeg-8-rgb" \
-            "$peers" libjpeg --scale 8 "${files[@]}")
-        ;;
-    png)
-        res[$set/peer/fast]=$(run_calibrated "$set" "spng" "$peers" spng "${files[@]}")
-        res[$set/peer/full]=${res[$set/peer/fast]}
-        ;;
-    webp)
-        res[$set/peer/fast]=$(run_calibrated "$set" "libwebp" "$peers" libwebp "${files[@]}")
-        res[$set/peer/full]=${res[$set/peer/fast]}
-        ;;
-    esac
+}
+
+for round in $(seq "$rounds"); do
+    for set in "${sets[@]}"; do
+        mapfile -t files < <(grep -v '^$' <<<"${set_files[$set]}" || true)
+        if [ ${#files[@]} -eq 0 ]; then
+            [ "$round" -gt 1 ] || note "set $set: no files, skipped"
+            continue
+        fi
+        note "round $round of $rounds, set $set: ${#files[@]} files"
+        measure_set "$set" "${files[@]}"
+    done
 done
 
 # The wallpapers file by file: the scale withyou picks, libjpeg in-process at that scale, and the
