@@ -25,6 +25,60 @@
 #ifdef WY_HAVE_HEIF
 
 #include <libheif/heif.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/dl.h"
+
+/* libheif, opened on the first HEIF file (core/dl.h): linked, it and its codecs' initialisers
+ * cost every run of withyou at start-up. Every function called, then the table of pointers. */
+#define WY_HEIF_FUNCS(X)                                                                           \
+    X(heif_context_alloc)                                                                          \
+    X(heif_context_free)                                                                           \
+    X(heif_context_get_primary_image_handle)                                                       \
+    X(heif_context_read_from_memory_without_copy)                                                  \
+    X(heif_context_set_maximum_image_size_limit)                                                   \
+    X(heif_decode_image)                                                                           \
+    X(heif_decoding_options_alloc)                                                                 \
+    X(heif_decoding_options_free)                                                                  \
+    X(heif_image_get_bits_per_pixel)                                                               \
+    X(heif_image_get_height)                                                                       \
+    X(heif_image_get_plane_readonly)                                                               \
+    X(heif_image_get_width)                                                                        \
+    X(heif_image_handle_get_height)                                                                \
+    X(heif_image_handle_get_width)                                                                 \
+    X(heif_image_handle_has_alpha_channel)                                                         \
+    X(heif_image_handle_is_premultiplied_alpha)                                                    \
+    X(heif_image_handle_release)                                                                   \
+    X(heif_image_release)
+
+static struct {
+#define WY__HEIF_FIELD(name) __typeof__(name) *name;
+    WY_HEIF_FUNCS(WY__HEIF_FIELD)
+#undef WY__HEIF_FIELD
+} heif_lib;
+
+static const struct wy__dl_sym heif_syms[] = {
+#define WY__HEIF_SYM(name) {0, #name, offsetof(__typeof__(heif_lib), name)},
+    WY_HEIF_FUNCS(WY__HEIF_SYM)
+#undef WY__HEIF_SYM
+};
+
+static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
+static enum wy_status heif_status;
+static char heif_why[WY_DIAG_MSG_BYTES];
+
+/* The soname of the libheif whose headers this was built against ("libheif.so.1"). */
+static void heif_open(void)
+{
+    char soname[32];
+    snprintf(soname, sizeof soname, "libheif.so.%d", (int)(LIBHEIF_NUMERIC_VERSION >> 24));
+    const char *const sonames[1] = {soname};
+    void *handle[1];
+    heif_status = wy__dl_open(sonames, 1, heif_syms, sizeof heif_syms / sizeof heif_syms[0],
+                              &heif_lib, sizeof heif_lib, handle, heif_why, sizeof heif_why);
+}
 
 /* Everything one call owns from libheif, released together by release(). */
 struct heif_call {
@@ -37,16 +91,16 @@ struct heif_call {
 static void release(struct heif_call *c)
 {
     if (c->image != NULL) {
-        heif_image_release(c->image);
+        heif_lib.heif_image_release(c->image);
     }
     if (c->options != NULL) {
-        heif_decoding_options_free(c->options);
+        heif_lib.heif_decoding_options_free(c->options);
     }
     if (c->handle != NULL) {
-        heif_image_handle_release(c->handle);
+        heif_lib.heif_image_handle_release(c->handle);
     }
     if (c->ctx != NULL) {
-        heif_context_free(c->ctx);
+        heif_lib.heif_context_free(c->ctx);
     }
 }
 
@@ -91,15 +145,15 @@ static int side_limit(const struct wy_decode_opts *opts)
 
 static enum wy_status open_primary(struct wy__decode_job *job, struct heif_call *c)
 {
-    c->ctx = heif_context_alloc();
+    c->ctx = heif_lib.heif_context_alloc();
     if (c->ctx == NULL) {
         return WY_ENOMEM;
     }
-    heif_context_set_maximum_image_size_limit(c->ctx, side_limit(job->opts));
-    enum wy_status st = check(job, heif_context_read_from_memory_without_copy(c->ctx, job->data.ptr,
-                                                                              job->data.len, NULL));
+    heif_lib.heif_context_set_maximum_image_size_limit(c->ctx, side_limit(job->opts));
+    enum wy_status st = check(job, heif_lib.heif_context_read_from_memory_without_copy(
+                                       c->ctx, job->data.ptr, job->data.len, NULL));
     if (st == WY_OK) {
-        st = check(job, heif_context_get_primary_image_handle(c->ctx, &c->handle));
+        st = check(job, heif_lib.heif_context_get_primary_image_handle(c->ctx, &c->handle));
     }
     return st;
 }
@@ -111,8 +165,8 @@ static enum wy_status open_primary(struct wy__decode_job *job, struct heif_call 
  */
 static enum wy_status check_size(struct wy__decode_job *job, const struct heif_call *c)
 {
-    const int w = heif_image_handle_get_width(c->handle);
-    const int h = heif_image_handle_get_height(c->handle);
+    const int w = heif_lib.heif_image_handle_get_width(c->handle);
+    const int h = heif_lib.heif_image_handle_get_height(c->handle);
     if (w <= 0 || h <= 0) {
         return wy__fail(job->diag, WY_ECORRUPT, "HEIF: image has no size");
     }
@@ -121,7 +175,7 @@ static enum wy_status check_size(struct wy__decode_job *job, const struct heif_c
 
 static enum wy_status decode_image(struct wy__decode_job *job, struct heif_call *c, bool alpha)
 {
-    c->options = heif_decoding_options_alloc();
+    c->options = heif_lib.heif_decoding_options_alloc();
     if (c->options == NULL) {
         return WY_ENOMEM;
     }
@@ -129,8 +183,8 @@ static enum wy_status decode_image(struct wy__decode_job *job, struct heif_call 
     c->options->convert_hdr_to_8bit = 1;
     const enum heif_chroma chroma =
         alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB;
-    return check(job,
-                 heif_decode_image(c->handle, &c->image, heif_colorspace_RGB, chroma, c->options));
+    return check(job, heif_lib.heif_decode_image(c->handle, &c->image, heif_colorspace_RGB, chroma,
+                                                 c->options));
 }
 
 static uint8_t unpremultiply(uint8_t v, uint8_t a)
@@ -164,12 +218,12 @@ static void copy_rows(struct wy_image *img, const uint8_t *plane, size_t stride,
 static enum wy_status copy_out(struct wy__decode_job *job, const struct heif_call *c, bool alpha,
                                struct wy_image **out)
 {
-    const int w = heif_image_get_width(c->image, heif_channel_interleaved);
-    const int h = heif_image_get_height(c->image, heif_channel_interleaved);
-    const int bits = heif_image_get_bits_per_pixel(c->image, heif_channel_interleaved);
+    const int w = heif_lib.heif_image_get_width(c->image, heif_channel_interleaved);
+    const int h = heif_lib.heif_image_get_height(c->image, heif_channel_interleaved);
+    const int bits = heif_lib.heif_image_get_bits_per_pixel(c->image, heif_channel_interleaved);
     int stride = 0;
     const uint8_t *plane =
-        heif_image_get_plane_readonly(c->image, heif_channel_interleaved, &stride);
+        heif_lib.heif_image_get_plane_readonly(c->image, heif_channel_interleaved, &stride);
     const int ch = alpha ? 4 : 3;
     if (plane == NULL || w <= 0 || h <= 0 || bits != 8 * ch || stride / ch < w) {
         return wy__fail(job->diag, WY_ECORRUPT, "HEIF: decoder returned an unexpected image");
@@ -184,7 +238,7 @@ static enum wy_status copy_out(struct wy__decode_job *job, const struct heif_cal
         return st;
     }
     copy_rows(img, plane, (size_t)stride,
-              alpha && heif_image_handle_is_premultiplied_alpha(c->handle));
+              alpha && heif_lib.heif_image_handle_is_premultiplied_alpha(c->handle));
     /* Ignoring transforms swaps the sides of a rotated image (and undoes a crop), so the size
      * reported is the size decoded. */
     job->info->width_px = (uint32_t)w;
@@ -195,6 +249,11 @@ static enum wy_status copy_out(struct wy__decode_job *job, const struct heif_cal
 
 static enum wy_status heif_decode(struct wy__decode_job *job)
 {
+    pthread_once(&heif_once, heif_open);
+    if (heif_status != WY_OK) {
+        return wy__fail(job->diag, heif_status, "HEIF: %s (install libheif for HEIC and AVIF)",
+                        heif_why);
+    }
     struct heif_call c;
     memset(&c, 0, sizeof c);
     struct wy_image *img = NULL;
@@ -202,7 +261,7 @@ static enum wy_status heif_decode(struct wy__decode_job *job)
     if (st == WY_OK) {
         st = check_size(job, &c);
     }
-    const bool alpha = st == WY_OK && heif_image_handle_has_alpha_channel(c.handle) != 0;
+    const bool alpha = st == WY_OK && heif_lib.heif_image_handle_has_alpha_channel(c.handle) != 0;
     if (st == WY_OK) {
         st = decode_image(job, &c, alpha);
     }

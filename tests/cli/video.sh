@@ -12,9 +12,10 @@ for v in v01 v02 v03; do
   grep -q "0 pictures and 1 videos (20 frames) registered" out || fail "case add $v: $(cat out)"
 done
 
-# --- FFmpeg is opened on the first video, never linked: no run pays for loading it up front ---
+# --- FFmpeg and libheif are opened on first use, never linked: no run pays for them up front ---
 if command -v readelf > /dev/null; then
-  ! readelf -d "$WITHYOU" | grep -q 'NEEDED.*libav' || fail "withyou links FFmpeg at start-up"
+  ! readelf -d "$WITHYOU" | grep -Eq 'NEEDED.*(libav|libheif)' ||
+    fail "withyou links FFmpeg or libheif at start-up"
 fi
 
 # --- hash: TSV summary, JSON frames, vPDQ ---
