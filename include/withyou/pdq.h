@@ -80,7 +80,8 @@ WY_API WY_NONNULL(1) const char *wy_pdq_ws_impl(const struct wy_pdq_ws *ws);
  * @param dihedral  NULL, or an array of WY_DIH_COUNT hashes that receives all 8 variants (entry 0
  *                  equals `*hash`); they cost one DCT, not eight.
  * @param quality   receives 0..100.
- * @return WY_OK; WY_EINVAL for an image with a zero side or a bad format.
+ * @return WY_OK; WY_EINVAL for an image with a zero side or a bad format; WY_ENOMEM only the
+ *         first time an image of exactly 64x64 is hashed (its path needs 32 KiB more).
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 5) enum wy_status
     wy_pdq_hash_image(struct wy_pdq_ws *ws, const struct wy_image *img, struct wy_pdq_hash *hash,
@@ -91,7 +92,8 @@ WY_API WY_NODISCARD WY_NONNULL(1, 2, 3, 5) enum wy_status
  * full_width_px x full_height_px (for instance by JPEG DCT scaling). The reference's 512 px squash
  * is decided on the full size, so the result stays close to hashing the full-size image.
  * wy_pdq_hash_image(ws, img, ...) equals this with the image's own size.
- * @return WY_OK; WY_EINVAL for a zero side, a bad format, or a full size smaller than the image.
+ * @return WY_OK; WY_EINVAL for a zero side, a bad format, or a full size smaller than the image;
+ *         WY_ENOMEM as wy_pdq_hash_image.
  */
 WY_API WY_NODISCARD WY_NONNULL(1, 2, 5, 7) enum wy_status
     wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image *img, uint32_t full_width_px,

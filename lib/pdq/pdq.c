@@ -85,8 +85,7 @@ enum wy_status wy_pdq_ws_new(struct wy_ctx *ctx, struct wy_pdq_ws **out)
     const size_t small = 64 * 64 + 16 * 64 + 2 * 16 * 16;
     float *fixed = alloc_floats(ctx, small);
     ws->band_block = alloc_floats(ctx, wy__pdq_band_bufs_floats());
-    if (fixed == NULL || ws->band_block == NULL ||
-        ws_reserve(ws, (size_t)WY_PDQ_SQUASH_PX * WY_PDQ_SQUASH_PX) != WY_OK) {
+    if (fixed == NULL || ws->band_block == NULL) {
         wy__free(ctx, fixed);
         wy_pdq_ws_free(ws);
         return WY_ENOMEM;
@@ -118,14 +117,13 @@ const char *wy_pdq_ws_impl(const struct wy_pdq_ws *ws)
 }
 
 /* Blur in place (plane <-> scratch, ending in plane) and decimate to 64x64. */
-/* Copies the columns that decimation samples (jj = floor((j + 0.5) * w / 64)) into a plane
- * 64 wide. */
+/* Copies the columns that decimation samples into a plane 64 wide. */
 static void gather_sampled_columns(const float *in, uint32_t w, uint32_t h, float *out)
 {
     enum { N = WY_PDQ_DOWNSAMPLE_PX };
     uint32_t cols[N];
     for (uint32_t j = 0; j < N; j++) {
-        cols[j] = (uint32_t)(((j + 0.5) * w) / N);
+        cols[j] = wy__pdq_sample_at(j, w);
     }
     for (uint32_t y = 0; y < h; y++) {
         const float *row = in + (size_t)y * w;
@@ -312,6 +310,11 @@ enum wy_status wy_pdq_hash_image_as(struct wy_pdq_ws *ws, const struct wy_image 
         wy__pdq_stream_blur(ws->impl, &ws->bands, img, rows, col_table, w, h, ws->a64);
         hash_a64(ws, hash, dihedral, quality);
         return WY_OK;
+    }
+    /* The planes are made on first use: wy_pdq_hash_image needs them only for 64x64 images. */
+    const enum wy_status st = ws_reserve(ws, (size_t)w * h);
+    if (st != WY_OK) {
+        return st;
     }
     for (uint32_t y = 0; y < h; y++) {
         ws->impl->luma_row(wy_image_row(img, rows[y]), img->format, col_table, w,

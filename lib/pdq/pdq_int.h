@@ -133,6 +133,9 @@ void wy__pdq_stream_blur(const struct wy__pdq_impl *impl, const struct wy__pdq_b
                          const struct wy_image *img, const uint32_t *src_rows, const uint32_t *cols,
                          uint32_t w, uint32_t h, float *a64);
 
+/* The line (row or column) of a `len`-long side that decimation samples for output k < 64. */
+uint32_t wy__pdq_sample_at(uint32_t k, uint32_t len);
+
 /* Nearest sample of a rows x cols plane at the centres of a 64x64 grid. */
 void wy__pdq_decimate(const float *in, uint32_t rows, uint32_t cols, float *out64);
 

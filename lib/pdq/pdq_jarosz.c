@@ -116,15 +116,19 @@ void wy__pdq_cols_step_scalar(float *sums, const float *add, const float *sub, f
     }
 }
 
+uint32_t wy__pdq_sample_at(uint32_t k, uint32_t len)
+{
+    /* Sample centres, not corners; computed in double as the reference does. */
+    return (uint32_t)(((k + 0.5) * len) / WY_PDQ_DOWNSAMPLE_PX);
+}
+
 void wy__pdq_decimate(const float *in, uint32_t rows, uint32_t cols, float *out64)
 {
     const uint32_t n = WY_PDQ_DOWNSAMPLE_PX;
     for (uint32_t oi = 0; oi < n; oi++) {
-        /* Sample centres, not corners; computed in double as the reference does. */
-        const size_t ii = (size_t)(((oi + 0.5) * rows) / n);
+        const size_t ii = wy__pdq_sample_at(oi, rows);
         for (uint32_t oj = 0; oj < n; oj++) {
-            const size_t jj = (size_t)(((oj + 0.5) * cols) / n);
-            out64[oi * n + oj] = in[ii * cols + jj];
+            out64[oi * n + oj] = in[ii * cols + wy__pdq_sample_at(oj, cols)];
         }
     }
 }

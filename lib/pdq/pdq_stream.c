@@ -109,11 +109,11 @@ void wy__pdq_stream_blur(const struct wy__pdq_impl *impl, const struct wy__pdq_b
     WY_ASSERT(wy__pdq_stream_fits(w, h));
     _Static_assert(WY_PDQ_JAROSZ_PASSES == 2, "the passes below are written out");
     struct stream s = {impl, b, img, src_rows, cols, w, h, wy__pdq_window(w, N), 0};
-    /* Decimation samples columns floor((j + 0.5) * w / 64); a plane at most 64 wide keeps all. */
+    /* The columns decimation samples; a plane at most 64 wide keeps all. */
     const uint32_t gw = w > N ? N : w;
     uint32_t gcols[N];
     for (uint32_t j = 0; j < gw; j++) {
-        gcols[j] = w > N ? (uint32_t)(((j + 0.5) * w) / N) : j;
+        gcols[j] = w > N ? wy__pdq_sample_at(j, w) : j;
     }
     const uint32_t win_cols = wy__pdq_window(h, N);
     const struct wy__pdq_box_plan cp = wy__pdq_box_plan_make(h, win_cols);

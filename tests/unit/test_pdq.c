@@ -431,6 +431,18 @@ static enum wy_status oom_hash(struct wy_ctx *ctx, void *user)
         st = wy_pdq_hash_image(ws, img, &h, d, &q);
     }
     if (st == WY_OK) {
+        /* An exactly 64x64 image takes the planar path, whose planes are made on first use. */
+        struct wy_image *small = NULL;
+        st = wy_image_new(ctx, 64, 64, WY_PIX_RGB8, &small);
+        if (st == WY_OK) {
+            memset(small->pixels, 9, small->stride_bytes * small->height_px);
+            struct wy_pdq_hash h;
+            int q;
+            st = wy_pdq_hash_image(ws, small, &h, NULL, &q);
+            wy_image_free(ctx, small);
+        }
+    }
+    if (st == WY_OK) {
         /* The luma path may grow the workspace past 512x512. */
         float *luma = wy_alloc(ctx, sizeof(float) * 600 * 600);
         if (luma == NULL) {
