@@ -75,6 +75,35 @@ static enum wy_status reseal_source(struct rekey *rk, const struct wy__fp_row *r
     return st;
 }
 
+/*
+ * A fingerprint value of `kind` (a fingerprint's, or a suppressed one's), sealed with the old key
+ * under its blind value, is opened, given its new blind value and sealed with the new key under
+ * it. `*sealed_len` gets the new ciphertext's length. The plaintext never outlives the call.
+ */
+static enum wy_status reseal_value(const struct rekey *rk, enum wy_fp_kind kind,
+                                   const uint8_t *blind, const uint8_t *cipher, size_t cipher_len,
+                                   uint8_t new_blind[WY__BANK_BLIND_BYTES], uint8_t *new_cipher,
+                                   size_t *sealed_len)
+{
+    if (blind == NULL || !wy__bank_kind_valid(kind)) {
+        return WY_ECORRUPT;
+    }
+    uint8_t value[32];
+    size_t len = 0;
+    enum wy_status st = wy__bank_unseal(&rk->bank->keys, cipher, cipher_len, blind,
+                                        WY__BANK_BLIND_BYTES, value, sizeof value, &len);
+    if (st == WY_OK && len != wy__bank_kind_bytes(kind)) {
+        st = WY_ECORRUPT;
+    }
+    if (st == WY_OK) {
+        wy__bank_blind(&rk->to, kind, value, len, new_blind);
+        wy__bank_seal(&rk->to, value, len, new_blind, WY__BANK_BLIND_BYTES, new_cipher);
+        *sealed_len = len + WY__BANK_SEAL_OVERHEAD;
+    }
+    wy__bank_wipe(value, sizeof value);
+    return st;
+}
+
 static int reseal_fp(void *user, const struct wy__fp_row *row)
 {
     struct rekey *rk = user;
@@ -85,27 +114,19 @@ static int reseal_fp(void *user, const struct wy__fp_row *row)
         return wy__fail(rk->diag, WY_ECORRUPT, "fingerprint %lld is malformed; nothing was changed",
                         (long long)row->id);
     }
-    const struct wy__bank_keys *from = &rk->bank->keys;
-    uint8_t value[32];
-    size_t len = 0;
-    enum wy_status st = wy__bank_unseal(from, row->value_cipher, row->value_len, row->blind,
-                                        WY__BANK_BLIND_BYTES, value, sizeof value, &len);
-    if (st == WY_OK && len != wy__bank_kind_bytes(row->kind)) {
-        st = WY_ECORRUPT;
-    }
+    size_t sealed_len = 0;
+    enum wy_status st = reseal_value(rk, row->kind, row->blind, row->value_cipher, row->value_len,
+                                     slot->blind, slot->value, &sealed_len);
     if (st == WY_OK) {
-        wy__bank_blind(&rk->to, row->kind, value, len, slot->blind);
-        wy__bank_seal(&rk->to, value, len, slot->blind, sizeof slot->blind, slot->value);
         slot->row = (struct wy__fp_row){
             .id = row->id,
             .kind = row->kind,
             .value_cipher = slot->value,
-            .value_len = len + WY__BANK_SEAL_OVERHEAD,
+            .value_len = sealed_len,
             .blind = slot->blind,
         };
         st = reseal_source(rk, row, slot);
     }
-    wy__bank_wipe(value, sizeof value);
     if (st != WY_OK) {
         return wy__fail(rk->diag, st, "fingerprint %lld does not decrypt; nothing was changed",
                         (long long)row->id);
@@ -178,26 +199,16 @@ static int reseal_suppression(void *user, const struct wy__sealed_row *row)
     struct sealed_slot *slot = &((struct sealed_slot *)rk->slots)[rk->pending];
     rk->read++;
     rk->last = row->key;
-    uint8_t value[32];
-    size_t len = 0;
-    enum wy_status st = WY_ECORRUPT;
-    if (row->blind != NULL && wy__bank_kind_valid(row->kind)) {
-        st = wy__bank_unseal(&rk->bank->keys, row->cipher, row->len, row->blind,
-                             WY__BANK_BLIND_BYTES, value, sizeof value, &len);
-    }
-    if (st == WY_OK && len != wy__bank_kind_bytes(row->kind)) {
-        st = WY_ECORRUPT;
-    }
+    size_t sealed_len = 0;
+    const enum wy_status st = reseal_value(rk, row->kind, row->blind, row->cipher, row->len,
+                                           slot->blind, slot->cipher, &sealed_len);
     if (st == WY_OK) {
-        wy__bank_blind(&rk->to, row->kind, value, len, slot->blind);
-        wy__bank_seal(&rk->to, value, len, slot->blind, sizeof slot->blind, slot->cipher);
         slot->row = (struct wy__sealed_row){.key = row->key,
                                             .kind = row->kind,
                                             .blind = slot->blind,
                                             .cipher = slot->cipher,
-                                            .len = len + WY__BANK_SEAL_OVERHEAD};
+                                            .len = sealed_len};
     }
-    wy__bank_wipe(value, sizeof value);
     if (st != WY_OK) {
         return wy__fail(rk->diag, st, "a suppression entry does not decrypt; nothing was changed");
     }
